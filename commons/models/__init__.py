@@ -1,0 +1,42 @@
+from .areas import InnerAreaClass, Municipality, Province, Region
+from .cooperatives import Cooperative, CooperativeMembership, LegalForm, MemberRole, Sector
+from .datasets import ImportRun, SourceDataset
+from .proposals import LegalInstrument, Proposal, ProposalStatus, ReuseCategory
+from .sites import (
+    Condition,
+    LocationPrecision,
+    Ownership,
+    Photo,
+    Site,
+    SiteKind,
+    SiteStatus,
+    SiteSource,
+)
+from .staff import MunicipalityStaff
+
+__all__ = [
+    "Condition",
+    "Cooperative",
+    "CooperativeMembership",
+    "ImportRun",
+    "InnerAreaClass",
+    "LegalForm",
+    "LegalInstrument",
+    "LocationPrecision",
+    "MemberRole",
+    "Municipality",
+    "MunicipalityStaff",
+    "Ownership",
+    "Photo",
+    "Proposal",
+    "ProposalStatus",
+    "Province",
+    "Region",
+    "ReuseCategory",
+    "Sector",
+    "Site",
+    "SourceDataset",
+    "SiteKind",
+    "SiteSource",
+    "SiteStatus",
+]

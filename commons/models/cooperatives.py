@@ -1,0 +1,92 @@
+"""Cooperatives and their members."""
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.utils.translation import gettext_lazy as _
+
+from commons.validators import validate_tax_code
+
+
+class LegalForm(models.TextChoices):
+    SOCIAL_A = "social_a", _("Social cooperative (type A)")
+    SOCIAL_B = "social_b", _("Social cooperative (type B)")
+    COMMUNITY = "community", _("Community cooperative")
+    WORKERS = "workers", _("Workers' cooperative")
+    AGRICULTURAL = "agricultural", _("Agricultural cooperative")
+    HOUSING = "housing", _("Housing cooperative")
+    CONSUMER = "consumer", _("Consumer cooperative")
+    CONSORTIUM = "consortium", _("Cooperative consortium")
+    OTHER = "other", _("Other cooperative")
+
+
+class Sector(models.TextChoices):
+    WELFARE = "welfare", _("Welfare and care")
+    AGRICULTURE = "agriculture", _("Agriculture")
+    CULTURE = "culture", _("Culture")
+    TOURISM = "tourism", _("Tourism")
+    HOUSING = "housing", _("Housing")
+    ENERGY = "energy", _("Energy")
+    CONSTRUCTION = "construction", _("Construction")
+    SERVICES = "services", _("Services")
+    EDUCATION = "education", _("Education")
+    ENVIRONMENT = "environment", _("Environment")
+
+
+class MemberRole(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    MEMBER = "member", _("Member")
+
+
+class CooperativeQuerySet(models.QuerySet):
+    def verified(self):
+        return self.filter(verified=True)
+
+
+class Cooperative(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    legal_form = models.CharField(_("legal form"), max_length=20, choices=LegalForm.choices)
+    tax_code = models.CharField(
+        _("codice fiscale / partita IVA"), max_length=16, unique=True, validators=[validate_tax_code]
+    )
+    albo_number = models.CharField(_("Albo delle cooperative number"), max_length=20, blank=True)
+    sectors = ArrayField(
+        models.CharField(max_length=20, choices=Sector.choices), verbose_name=_("sectors"), default=list, blank=True
+    )
+    description = models.TextField(_("description"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    headquarters = models.PointField(_("headquarters"), srid=4326, null=True, blank=True)
+    municipality = models.ForeignKey(
+        "commons.Municipality", on_delete=models.PROTECT, null=True, blank=True, related_name="cooperatives"
+    )
+    verified = models.BooleanField(_("verified"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="CooperativeMembership", related_name="cooperatives"
+    )
+
+    objects = CooperativeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("cooperative")
+        verbose_name_plural = _("cooperatives")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class CooperativeMembership(models.Model):
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cooperative_memberships")
+    role = models.CharField(_("role"), max_length=10, choices=MemberRole.choices, default=MemberRole.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cooperative membership")
+        verbose_name_plural = _("cooperative memberships")
+        constraints = [models.UniqueConstraint(fields=["cooperative", "user"], name="membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} @ {self.cooperative} ({self.role})"

@@ -1,0 +1,66 @@
+"""Test set-up: a real PostGIS test database holding Italy's real boundaries.
+
+Boundaries are loaded once per test database and copied to a schema Django does not flush, so tests that
+need committed data (live server, concurrency) get them back after each flush in well under a second.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from commons.models import Region
+
+REPO = Path(__file__).resolve().parent.parent
+CACHE_TABLES = [("commons_region", "region"), ("commons_province", "province"), ("commons_municipality", "municipality")]
+
+
+def _shared_dir(variable, name):
+    value = os.environ.get(variable) or str(REPO.parent / "shared" / "data" / name)
+    if not Path(value).is_dir():
+        pytest.exit(f"{variable} is not set and {value} does not exist: tests need the shared data folder.", 2)
+    return value
+
+
+@pytest.fixture(scope="session")
+def boundaries_dir():
+    return _shared_dir("REGISTRY_BOUNDARIES_DIR", "boundaries")
+
+
+@pytest.fixture(scope="session")
+def snai_dir():
+    return _shared_dir("REGISTRY_SNAI_DIR", "snai")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, boundaries_dir, snai_dir):
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('boundary_cache.municipality') IS NOT NULL")
+            cached = cursor.fetchone()[0]
+        if not cached:
+            if not Region.objects.exists():
+                call_command("load_boundaries", boundaries_dir, snai_dir=snai_dir, verbosity=0)
+            with connection.cursor() as cursor:
+                cursor.execute("CREATE SCHEMA IF NOT EXISTS boundary_cache")
+                for table, cache in CACHE_TABLES:
+                    cursor.execute(f"CREATE TABLE boundary_cache.{cache} AS SELECT * FROM {table}")
+
+
+def restore_boundaries():
+    with connection.cursor() as cursor:
+        for table, cache in CACHE_TABLES:
+            cursor.execute(f"INSERT INTO {table} SELECT * FROM boundary_cache.{cache} ON CONFLICT DO NOTHING")
+
+
+@pytest.fixture(autouse=True)
+def _boundaries_present(request, django_db_blocker):
+    """Put the boundaries back if a transactional test flushed them (before the test's own transaction)."""
+    if "django_db_setup" not in request.fixturenames:
+        return
+    request.getfixturevalue("django_db_setup")
+    with django_db_blocker.unblock():
+        if not Region.objects.exists():
+            restore_boundaries()

@@ -1,0 +1,72 @@
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+
+from commons.models import Cooperative, LegalForm, Proposal, ReuseCategory, Site, SiteKind
+from commons.services.sites import site_place
+
+ROMA = (12.4922, 41.8902)  # Colosseo
+MILANO = (9.1900, 45.4642)  # Duomo
+NAPOLI = (14.2681, 40.8518)
+
+
+def square(lon, lat, half=0.0005):
+    return MultiPolygon(Polygon.from_bbox((lon - half, lat - half, lon + half, lat + half)), srid=4326)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", "pw-Secret-123")
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    """Sites placed by the same spatial join the services use."""
+
+    class Meta:
+        model = Site
+
+    title = factory.Sequence(lambda n: f"Ex scuola {n}")
+    description = "Edificio scolastico chiuso dal 2010."
+    kind = SiteKind.BUILDING
+    location = factory.LazyFunction(lambda: Point(*ROMA, srid=4326))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        site = model_class(*args, **kwargs)
+        site_place(site)
+        site.save()
+        return site
+
+
+class CooperativeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cooperative
+
+    name = factory.Sequence(lambda n: f"Cooperativa Test {n}")
+    slug = factory.Sequence(lambda n: f"cooperativa-test-{n}")
+    legal_form = LegalForm.COMMUNITY
+    tax_code = factory.Sequence(lambda n: _valid_piva(n))
+    verified = True
+
+
+class ProposalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Proposal
+
+    site = factory.SubFactory(SiteFactory)
+    cooperative = factory.SubFactory(CooperativeFactory)
+    title = "Casa di comunità"
+    summary = "Recupero dell'edificio come casa di comunità."
+    reuse_category = ReuseCategory.WELFARE
+
+
+def _valid_piva(n):
+    from commons.validators import partita_iva_is_valid
+
+    base = f"{n:010d}"
+    return next(base + str(d) for d in range(10) if partita_iva_is_valid(base + str(d)))

@@ -6,5 +6,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("mapping.api.urls")),
+    path("tiles/", include("mapping.tile_urls")),
+    path("", include("mapping.opendata_urls")),
     path("", include("mapping.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,3 @@
+"""REST API v1 routes (owned by the API work)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Open-data routes: import pages and the DCAT-AP_IT catalogue (owned by the import work)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Vector tile routes (owned by the API work)."""
+
+urlpatterns = []

@@ -70,3 +70,38 @@ def _valid_piva(n):
 
     base = f"{n:010d}"
     return next(base + str(d) for d in range(10) if partita_iva_is_valid(base + str(d)))
+
+
+def verified_user(**kwargs):
+    """A signed-up user whose e-mail address is verified (a 'citizen')."""
+    from allauth.account.models import EmailAddress
+
+    user = UserFactory(**kwargs)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def staff_user(municipality_code, **kwargs):
+    from commons.models import MunicipalityStaff
+
+    user = verified_user(**kwargs)
+    MunicipalityStaff.objects.create(user=user, municipality_id=municipality_code, approved=True)
+    return user
+
+
+def moderator_user(**kwargs):
+    from django.contrib.auth.models import Group
+
+    from commons.policy import MODERATORS_GROUP
+
+    user = verified_user(**kwargs)
+    user.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
+    return user
+
+
+def coop_user(cooperative, role="member", **kwargs):
+    from commons.models import CooperativeMembership
+
+    user = verified_user(**kwargs)
+    CooperativeMembership.objects.create(cooperative=cooperative, user=user, role=role)
+    return user

@@ -1,6 +1,7 @@
 from .areas import InnerAreaClass, Municipality, Province, Region
 from .cooperatives import Cooperative, CooperativeMembership, LegalForm, MemberRole, Sector
 from .datasets import ImportRun, SourceDataset
+from .notifications import Delivery, NoticeKind, SiteNotice, Subscription, SubscriptionKind
 from .proposals import LegalInstrument, Proposal, ProposalStatus, ReuseCategory
 from .sites import (
     Condition,
@@ -15,6 +16,11 @@ from .sites import (
 from .staff import MunicipalityStaff
 
 __all__ = [
+    "Delivery",
+    "NoticeKind",
+    "SiteNotice",
+    "Subscription",
+    "SubscriptionKind",
     "Condition",
     "Cooperative",
     "CooperativeMembership",

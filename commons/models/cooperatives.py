@@ -1,5 +1,6 @@
 """Cooperatives and their members."""
 
+import pghistory
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
@@ -43,6 +44,8 @@ class CooperativeQuerySet(models.QuerySet):
         return self.filter(verified=True)
 
 
+@pghistory.track(fields=["name", "tax_code", "verified"], model_name="CooperativeEvent",
+                 obj_field=pghistory.ObjForeignKey(related_name="events"))
 class Cooperative(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
@@ -77,6 +80,9 @@ class Cooperative(models.Model):
         return self.name
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(),
+                 fields=["cooperative", "user", "role"], model_name="CooperativeMembershipEvent",
+                 obj_field=pghistory.ObjForeignKey(related_name="events", db_constraint=False))
 class CooperativeMembership(models.Model):
     cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cooperative_memberships")

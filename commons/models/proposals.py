@@ -1,5 +1,6 @@
 """Reuse proposals that cooperatives submit for verified sites."""
 
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -38,6 +39,19 @@ class LegalInstrument(models.TextChoices):
     CONFISCATED = "confiscated", _("Assignment of a confiscated asset")
 
 
+PROPOSAL_HISTORY_FIELDS = [
+    "site", "cooperative", "title", "reuse_category", "status", "decision_reason", "legal_instrument",
+    "instrument_start", "instrument_end", "version",
+]
+
+
+@pghistory.track(
+    pghistory.InsertEvent("proposal.create"),
+    pghistory.UpdateEvent("proposal.update", condition=pghistory.AnyChange(*PROPOSAL_HISTORY_FIELDS)),
+    fields=PROPOSAL_HISTORY_FIELDS,
+    model_name="ProposalEvent",
+    obj_field=pghistory.ObjForeignKey(related_name="events"),
+)
 class Proposal(models.Model):
     site = models.ForeignKey("commons.Site", on_delete=models.PROTECT, related_name="proposals")
     cooperative = models.ForeignKey("commons.Cooperative", on_delete=models.PROTECT, related_name="proposals")

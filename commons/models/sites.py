@@ -1,5 +1,6 @@
 """Dormant assets: the sites of the registry and their photos."""
 
+import pghistory
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.db.models.functions import Transform
@@ -112,6 +113,20 @@ class SiteQuerySet(models.QuerySet):
         )
 
 
+SITE_HISTORY_FIELDS = [
+    "title", "description", "kind", "ownership", "condition", "dormant_since", "floor_area_m2", "land_area_m2",
+    "cadastral_refs", "address", "location", "outline", "location_precision", "municipality", "parent", "status",
+    "duplicate_of", "hidden", "source", "source_id", "version",
+]
+
+
+@pghistory.track(
+    pghistory.InsertEvent("site.create"),
+    pghistory.UpdateEvent("site.update", condition=pghistory.AnyChange(*SITE_HISTORY_FIELDS)),
+    fields=SITE_HISTORY_FIELDS,
+    model_name="SiteEvent",
+    obj_field=pghistory.ObjForeignKey(related_name="events"),
+)
 class Site(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)

@@ -1,10 +1,14 @@
 """Municipality staff: users acting for one municipality's territory."""
 
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(),
+                 fields=["user", "municipality", "approved", "approved_by"], model_name="MunicipalityStaffEvent",
+                 obj_field=pghistory.ObjForeignKey(related_name="events", db_constraint=False))
 class MunicipalityStaff(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="municipality_roles")
     municipality = models.ForeignKey("commons.Municipality", on_delete=models.PROTECT, related_name="staff")

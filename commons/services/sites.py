@@ -50,18 +50,13 @@ def site_place(site):
     site.region = municipality.region
 
 
-def _refresh_land_area(site):
-    if not site.outline:
-        Site.objects.filter(pk=site.pk).update(land_area_m2=None)
-        site.land_area_m2 = None
-        return
+def land_area_m2(outline):
+    """Square metres of an outline on the ellipsoid (geography), computed by PostGIS."""
+    if not outline:
+        return None
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE commons_site SET land_area_m2 = round(ST_Area(outline::geography)) WHERE id = %s "
-            "RETURNING land_area_m2",
-            [site.pk],
-        )
-        site.land_area_m2 = cursor.fetchone()[0]
+        cursor.execute("SELECT round(ST_Area(ST_GeomFromEWKB(%s)::geography))", [bytes(outline.ewkb)])
+        return int(cursor.fetchone()[0])
 
 
 @transaction.atomic
@@ -72,8 +67,8 @@ def site_report(*, reporter, source=SiteSource.CITIZEN, **fields):
         raise TypeError(f"site_report got unexpected fields: {sorted(unknown)}")
     site = Site(reporter=reporter, source=source, **fields)
     site_place(site)
+    site.land_area_m2 = land_area_m2(site.outline)
     site.save()
-    _refresh_land_area(site)
     return site
 
 
@@ -89,9 +84,8 @@ def site_update(*, site_id, expected_version, changes):
         setattr(site, name, value)
     if {"location", "outline"} & set(changes):
         site_place(site)
+        site.land_area_m2 = land_area_m2(site.outline)
     site.version = F("version") + 1
     site.save()
     site.refresh_from_db()
-    if "outline" in changes:
-        _refresh_land_area(site)
     return site

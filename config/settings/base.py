@@ -29,6 +29,13 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "pgtrigger",
+    "pghistory",
+    "pghistory.admin",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "commons",
     "mapping",
 ]
@@ -43,6 +50,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Groups every change of a request under one audit context carrying the user and the URL.
+    "pghistory.middleware.HistoryMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -59,6 +69,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "mapping.context_processors.registry",
             ],
         },
     },
@@ -99,6 +110,11 @@ STATICFILES_DIRS = [
     ("vendor/leaflet-geoman", NODE_MODULES / "@geoman-io" / "leaflet-geoman-free" / "dist"),
     ("vendor/bootstrap-italia", NODE_MODULES / "bootstrap-italia" / "dist"),
     ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
+    # Decoders for the sites' vector tiles, loaded as native ES modules through the page's import map.
+    ("vendor/vector-tile", NODE_MODULES / "@mapbox" / "vector-tile"),
+    ("vendor/point-geometry", NODE_MODULES / "@mapbox" / "point-geometry"),
+    ("vendor/pbf", NODE_MODULES / "pbf"),
+    ("vendor/kurkle-color", NODE_MODULES / "@kurkle" / "color" / "dist"),  # chart.js's ES module imports it
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
@@ -133,7 +149,44 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000)
 
-LOGIN_URL = "/admin/login/"
+# Accounts (django-allauth): e-mail login, verified e-mail required, rate-limited attempts.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env_str("LOGIN_FAILED_RATE_LIMIT", "5/5m/key,20/m/ip"),
+    "signup": "10/h/ip",
+    "reset_password": "5/h/ip,3/h/key",
+}
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = env_str("ACCOUNT_DEFAULT_HTTP_PROTOCOL", "http")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "BE.CO-OP registro <noreply@beco-op.example>")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# A generic OpenID Connect login (e.g. a SPID/CIE gateway) appears when OIDC_CLIENT_ID is set.
+SOCIALACCOUNT_PROVIDERS = {}
+if env_str("OIDC_CLIENT_ID", ""):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "APPS": [{
+            "provider_id": env_str("OIDC_PROVIDER_ID", "spid-cie"),
+            "name": env_str("OIDC_PROVIDER_NAME", "SPID / CIE"),
+            "client_id": env_str("OIDC_CLIENT_ID"),
+            "secret": env_str("OIDC_CLIENT_SECRET", ""),
+            "settings": {"server_url": env_str("OIDC_SERVER_URL")},
+        }]
+    }
+
+# Days before a legal instrument ends when followers and the cooperative are warned.
+REGISTRY_EXPIRY_WARNING_DAYS = [90, 30]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,0 +1,85 @@
+"""A site's public timeline, read from the audit trail (pghistory events and their contexts).
+
+Actors appear by role ("Comune di Roma", "moderazione", "cooperativa X"), never by e-mail or private name.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+
+from commons.models import MunicipalityStaff, Proposal, Site
+from commons.policy import is_moderator
+
+PUBLIC_FIELDS = ["status", "title", "kind", "ownership", "condition", "location_precision", "hidden", "duplicate_of"]
+
+
+@dataclass
+class Entry:
+    at: object
+    action: str
+    actor: str
+    reason: str = ""
+    changes: list = field(default_factory=list)  # (field label, before, after)
+    proposal: object = None
+
+
+def _public_actor(user_id, site):
+    if not user_id:
+        return _("the registry")
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        return _("a former user")
+    if MunicipalityStaff.objects.filter(user=user, approved=True, municipality_id=site.municipality_id).exists():
+        return _("Municipality of %(name)s") % {"name": site.municipality.name}
+    if is_moderator(user):
+        return _("moderation")
+    cooperative = user.cooperatives.filter(verified=True).first()
+    if cooperative:
+        return cooperative.name
+    return _("a citizen")
+
+
+def _display(model, name, value):
+    field_obj = model._meta.get_field(name)
+    if getattr(field_obj, "choices", None):
+        return str(dict(field_obj.flatchoices).get(value, value))
+    return value
+
+
+def _entries(events, model, site, key_fields):
+    entries, previous = [], {}
+    for event in events:
+        meta = (event.pgh_context.metadata if event.pgh_context_id else {}) or {}
+        current = {name: getattr(event, f"{name}_id" if name in ("duplicate_of", "site", "cooperative") else name)
+                   for name in key_fields}
+        changes = []
+        if event.pgh_label.endswith(".update"):
+            for name in key_fields:
+                if name in previous and previous[name] != current[name]:
+                    changes.append((str(model._meta.get_field(name).verbose_name),
+                                    _display(model, name, previous[name]), _display(model, name, current[name])))
+        previous = current
+        if event.pgh_label.endswith(".update") and not changes:
+            continue
+        entries.append(Entry(at=event.pgh_created_at, action=meta.get("action") or event.pgh_label,
+                             actor=_public_actor(meta.get("actor") or meta.get("user"), site),
+                             reason=meta.get("reason", ""), changes=changes,
+                             proposal=getattr(event, "pgh_obj_id", None) if model is Proposal else None))
+    return entries
+
+
+def site_timeline(site: Site):
+    """Creation, status changes and proposal decisions, oldest first."""
+    site_events = site.events.select_related("pgh_context").order_by("pgh_id")
+    proposal_events = Proposal.pgh_event_model.objects.filter(site_id=site.pk).select_related("pgh_context").order_by("pgh_obj_id", "pgh_id")
+    entries = _entries(site_events, Site, site, PUBLIC_FIELDS)
+    if not any(e.action in ("site.create",) for e in entries):
+        entries.insert(0, Entry(at=site.created_at, action="site.create", actor=_("the registry")
+                                if site.source not in ("citizen",) else _("a citizen")))
+    by_proposal = {}
+    for event in proposal_events:
+        by_proposal.setdefault(event.pgh_obj_id, []).append(event)
+    for events in by_proposal.values():
+        entries += _entries(events, Proposal, site, ["status", "legal_instrument", "instrument_start", "instrument_end"])
+    return sorted(entries, key=lambda e: e.at)

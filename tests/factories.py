@@ -17,11 +17,10 @@ def square(lon, lat, half=0.0005):
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
-    password = factory.PostGenerationMethodCall("set_password", "pw-Secret-123")
+    password = factory.django.Password("pw-Secret-123")
 
 
 class SiteFactory(factory.django.DjangoModelFactory):

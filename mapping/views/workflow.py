@@ -1,0 +1,167 @@
+"""Work queues and decisions for municipality staff and moderators; following sites and areas."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from commons.errors import ConflictError, RegistryValidationError
+from commons.models import (
+    Cooperative, LegalInstrument, MunicipalityStaff, Proposal, ProposalStatus, Site, SiteStatus, Subscription,
+    SubscriptionKind,
+)
+from commons.policy import can, is_moderator
+from commons.services import lifecycle, proposals, roles, subscriptions
+
+SITE_ACTIONS = {
+    "verify": lifecycle.site_verify, "reject": lifecycle.site_reject, "archive": lifecycle.site_archive,
+    "start_reuse": lifecycle.site_start_reuse, "hide": lifecycle.site_hide, "restore": lifecycle.site_restore,
+}
+
+
+def _territory(user):
+    return list(MunicipalityStaff.objects.filter(user=user, approved=True).values_list("municipality_id", flat=True))
+
+
+@login_required
+def work_queue(request):
+    moderator = is_moderator(request.user)
+    territory = _territory(request.user)
+    if not moderator and not territory:
+        raise PermissionDenied(_("The work queue is for municipality staff and moderators."))
+    sites = Site.objects.select_related("municipality") if moderator else Site.objects.filter(municipality__in=territory)
+    today = timezone.localdate()
+    context = {
+        "moderator": moderator,
+        "reports": sites.filter(status=SiteStatus.REPORTED, hidden=False).order_by("created_at")[:200],
+        "proposals": Proposal.objects.filter(site__in=sites, status=ProposalStatus.SUBMITTED)
+        .select_related("site", "cooperative").order_by("created_at")[:200],
+        "expiring": Proposal.objects.filter(site__in=sites, status=ProposalStatus.ACCEPTED,
+                                            instrument_end__gt=today, instrument_end__lte=today + dt.timedelta(days=90))
+        .select_related("site", "cooperative").order_by("instrument_end"),
+        "cooperatives": Cooperative.objects.filter(verified=False) if moderator else [],
+        "staff_requests": MunicipalityStaff.objects.filter(approved=False).select_related("user", "municipality") if moderator else [],
+        "hidden": Site.objects.filter(Q(hidden=True) | Q(status=SiteStatus.DUPLICATE))[:100] if moderator else [],
+    }
+    return render(request, "workflow/work_queue.html", context)
+
+
+@login_required
+def site_manage(request, pk):
+    site = get_object_or_404(Site.objects.select_related("municipality", "region", "duplicate_of"), pk=pk)
+    allowed = [a for a in SITE_ACTIONS if can(request.user, f"site.{a}", site=site)]
+    if not allowed and not can(request.user, "proposal.decide", site=site):
+        raise PermissionDenied(_("Only staff of this municipality or a moderator can manage this site."))
+    return render(request, "workflow/site_manage.html", {
+        "site": site, "actions": allowed,
+        "can_merge": can(request.user, "site.mark_duplicate", site=site),
+        "can_decide": can(request.user, "proposal.decide", site=site),
+        "proposals": site.proposals.select_related("cooperative").order_by("created_at"),
+        "instruments": LegalInstrument.choices,
+    })
+
+
+def _run(request, action, on_success):
+    """Run a service call; show domain errors as messages instead of failing."""
+    try:
+        action()
+    except (RegistryValidationError, ConflictError) as exc:
+        messages.error(request, getattr(exc, "message", None) or exc.messages[0])
+    else:
+        messages.success(request, on_success)
+
+
+@login_required
+@require_POST
+def site_action(request, pk, action):
+    if action == "mark_duplicate":
+        survivor = request.POST.get("survivor", "")
+        call = lambda: lifecycle.site_mark_duplicate(  # noqa: E731
+            site_id=pk, survivor_id=int(survivor) if survivor.isdigit() else 0, actor=request.user,
+            reason=request.POST.get("reason", ""))
+    elif action in SITE_ACTIONS:
+        call = lambda: SITE_ACTIONS[action](site_id=pk, actor=request.user, reason=request.POST.get("reason", ""))  # noqa: E731
+    else:
+        raise PermissionDenied
+    _run(request, call, _("Done."))
+    return redirect("workflow:site_manage", pk=pk)
+
+
+@login_required
+@require_POST
+def proposal_decision(request, pk, decision):
+    proposal = get_object_or_404(Proposal, pk=pk)
+    reason = request.POST.get("reason", "")
+    if decision == "accept":
+        call = lambda: proposals.proposal_accept(  # noqa: E731
+            proposal_id=pk, actor=request.user, legal_instrument=request.POST.get("legal_instrument", ""),
+            instrument_start=parse_date(request.POST.get("instrument_start", "") or ""),
+            instrument_end=parse_date(request.POST.get("instrument_end", "") or ""), reason=reason)
+    elif decision == "decline":
+        call = lambda: proposals.proposal_decline(proposal_id=pk, actor=request.user, reason=reason)  # noqa: E731
+    elif decision == "complete":
+        call = lambda: proposals.proposal_complete(proposal_id=pk, actor=request.user, reason=reason)  # noqa: E731
+    else:
+        raise PermissionDenied
+    _run(request, call, _("Decision recorded."))
+    return redirect("workflow:site_manage", pk=proposal.site_id)
+
+
+@login_required
+@require_POST
+def follow_site(request, pk):
+    site = get_object_or_404(Site.objects.visible(), pk=pk)
+    subscriptions.subscription_create(user=request.user, kind=SubscriptionKind.SITE, site=site)
+    messages.success(request, _("You now follow this site: you will get an e-mail when it changes."))
+    return redirect("mapping:site_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def follow(request):
+    """Follow an area (kind + ISTAT code) or the current map search (query string)."""
+    kind = request.POST.get("kind", "")
+    _run(request, lambda: subscriptions.subscription_create(
+        user=request.user, kind=kind, name=request.POST.get("name", "")[:120],
+        area_code=request.POST.get("area_code", ""), query=request.POST.get("query", "")[:2000],
+    ), _("Saved: you will get an e-mail for every change."))
+    return redirect("workflow:profile")
+
+
+@login_required
+@require_POST
+def unfollow(request, pk):
+    Subscription.objects.filter(pk=pk, user=request.user).delete()
+    return redirect("workflow:profile")
+
+
+@login_required
+def profile(request):
+    if request.method == "POST" and request.POST.get("municipality"):
+        _run(request, lambda: roles.staff_request(user=request.user, municipality_code=request.POST["municipality"]),
+             _("Request sent: a moderator will check it."))
+        return redirect("workflow:profile")
+    return render(request, "workflow/profile.html", {
+        "subscriptions": request.user.subscriptions.select_related("site", "region", "province", "municipality"),
+        "staff": MunicipalityStaff.objects.filter(user=request.user).select_related("municipality"),
+        "memberships": request.user.cooperative_memberships.select_related("cooperative"),
+    })
+
+
+@login_required
+@require_POST
+def moderate(request, what, pk):
+    if what == "cooperative":
+        _run(request, lambda: roles.cooperative_verify(cooperative_id=pk, actor=request.user), _("Cooperative verified."))
+    elif what == "staff":
+        _run(request, lambda: roles.staff_approve(membership_id=pk, actor=request.user), _("Staff membership approved."))
+    else:
+        raise PermissionDenied
+    return redirect("workflow:queue")

@@ -1,0 +1,129 @@
+"""Roles × actions × inside/outside the territory, through the API, against the one policy table (A1)."""
+
+import datetime as dt
+
+import pytest
+from rest_framework.test import APIClient
+
+from commons.models import Proposal, ProposalStatus, SiteStatus
+from commons.policy import POLICY, STAFF_DECIDES_OWNERSHIP
+from commons.services.lifecycle import site_verify
+from commons.services.proposals import proposal_accept, proposal_create
+from tests.factories import (
+    CooperativeFactory, SiteFactory, UserFactory, coop_user, moderator_user, staff_user, verified_user,
+)
+
+pytestmark = pytest.mark.django_db
+ROMA, MILANO = "058091", "015146"
+ROLES = ["anonymous", "citizen", "reporter", "staff_inside", "staff_outside", "coop_member", "coop_admin", "moderator"]
+FIELDS = {"title": "Orti sociali", "summary": "Orti per il quartiere", "reuse_category": "agriculture"}
+
+
+def _user(role, site, cooperative):
+    return {
+        "anonymous": lambda: None,
+        "citizen": verified_user,
+        "reporter": lambda: site.reporter,
+        "staff_inside": lambda: staff_user(ROMA),
+        "staff_outside": lambda: staff_user(MILANO),
+        "coop_member": lambda: coop_user(cooperative, "member"),
+        "coop_admin": lambda: coop_user(cooperative, "admin"),
+        "moderator": moderator_user,
+    }[role]()
+
+
+def _verified_site_with_proposal(cooperative):
+    site = SiteFactory(ownership="municipality", reporter=verified_user())
+    site_verify(site_id=site.pk, actor=moderator_user())
+    proposal = proposal_create(actor=coop_user(cooperative, "admin"), site_id=site.pk, cooperative_id=cooperative.pk, **FIELDS)
+    return site, proposal
+
+
+def _assigned(cooperative):
+    site, proposal = _verified_site_with_proposal(cooperative)
+    proposal_accept(proposal_id=proposal.pk, actor=moderator_user(), legal_instrument="patto",
+                    instrument_start=dt.date(2026, 1, 1))
+    return site, proposal
+
+
+# action -> (policy key, set-up returning (site, proposal), request path, body)
+CASES = {
+    "verify": ("site.verify", lambda c: (SiteFactory(reporter=verified_user()), None), "/api/v1/sites/{site}/actions/verify/", {}),
+    "reject": ("site.reject", lambda c: (SiteFactory(reporter=verified_user()), None), "/api/v1/sites/{site}/actions/reject/", {"reason": "Non esiste"}),
+    "archive": ("site.archive", lambda c: (SiteFactory(reporter=verified_user()), None), "/api/v1/sites/{site}/actions/archive/", {"reason": "Demolito"}),
+    "hide": ("site.hide", lambda c: (SiteFactory(reporter=verified_user()), None), "/api/v1/sites/{site}/actions/hide/", {"reason": "Spam"}),
+    "start_reuse": ("site.start_reuse", _assigned, "/api/v1/sites/{site}/actions/start-reuse/", {}),
+    "propose": ("proposal.create", lambda c: (_verified_site_with_proposal(c)[0], None), "/api/v1/sites/{site}/proposals/",
+                {"cooperative": "{cooperative}", **FIELDS}),
+    "accept": ("proposal.decide", _verified_site_with_proposal, "/api/v1/proposals/{proposal}/accept/",
+               {"legal_instrument": "comodato", "instrument_start": "2026-02-01", "instrument_end": "2036-02-01"}),
+    "decline": ("proposal.decide", _verified_site_with_proposal, "/api/v1/proposals/{proposal}/decline/", {"reason": "No"}),
+    "withdraw": ("proposal.withdraw", _verified_site_with_proposal, "/api/v1/proposals/{proposal}/withdraw/", {}),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", list(CASES))
+def test_the_api_allows_exactly_what_the_policy_table_says(role, action):
+    key, setup, path, body = CASES[action]
+    cooperative = CooperativeFactory()
+    site, proposal = setup(cooperative)
+    user = _user(role, site, cooperative)
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    url = path.format(site=site.pk, proposal=proposal.pk if proposal else 0)
+    data = {k: (v.format(cooperative=cooperative.pk) if isinstance(v, str) else v) for k, v in body.items()}
+    response = client.post(url, data, format="json")
+    expected = role in POLICY[key]
+    if key == "proposal.decide" and site.ownership not in STAFF_DECIDES_OWNERSHIP:
+        expected = expected and role != "staff_inside"
+    if expected:
+        assert response.status_code in (200, 201), response.content
+    else:
+        assert response.status_code in (401, 403), response.content
+        assert response.json()["errors"][0]["code"] in ("permission_denied", "not_authenticated")
+
+
+def test_a_citizen_cannot_change_status_through_the_lifecycle_api():
+    site = SiteFactory(reporter=verified_user())
+    client = APIClient()
+    client.force_authenticate(site.reporter)
+    for action in ("verify", "hide", "archive", "start-reuse", "restore"):
+        assert client.post(f"/api/v1/sites/{site.pk}/actions/{action}/", {"reason": "x"}, format="json").status_code == 403
+    site.refresh_from_db()
+    assert (site.status, site.hidden) == (SiteStatus.REPORTED, False)
+
+
+def test_an_unverified_e_mail_is_not_a_citizen_yet():
+    site = SiteFactory()
+    client = APIClient()
+    client.force_authenticate(UserFactory())
+    response = client.post("/api/v1/subscriptions/", {"kind": "region", "area_code": "12"}, format="json")
+    assert response.status_code == 403
+
+
+def test_a_stale_accept_is_a_conflict_not_a_second_winner():
+    cooperative = CooperativeFactory()
+    site, first = _verified_site_with_proposal(cooperative)
+    second = proposal_create(actor=coop_user(cooperative, "admin"), site_id=site.pk, cooperative_id=cooperative.pk, **FIELDS)
+    client = APIClient()
+    client.force_authenticate(staff_user(ROMA))
+    body = {"legal_instrument": "concessione", "instrument_start": "2026-02-01"}
+    assert client.post(f"/api/v1/proposals/{first.pk}/accept/", body, format="json").status_code == 200
+    response = client.post(f"/api/v1/proposals/{second.pk}/accept/", body, format="json")
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "already_decided"
+    assert Proposal.objects.filter(site=site, status=ProposalStatus.ACCEPTED).count() == 1
+
+
+def test_bad_decision_input_is_a_clear_400():
+    cooperative = CooperativeFactory()
+    _site, proposal = _verified_site_with_proposal(cooperative)
+    client = APIClient()
+    client.force_authenticate(moderator_user())
+    response = client.post(f"/api/v1/proposals/{proposal.pk}/accept/",
+                           {"legal_instrument": "regalo", "instrument_start": "ieri"}, format="json")
+    assert response.status_code == 400
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert {"legal_instrument", "instrument_start"} <= fields

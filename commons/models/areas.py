@@ -39,6 +39,10 @@ class Area(models.Model):
     def __str__(self):
         return self.name
 
+    def validate_constraints(self, exclude=None):
+        # PostGIS enforces geom_valid on save; Django cannot evaluate ST_IsValid in Python.
+        super().validate_constraints(exclude=set(exclude or ()) | {"geom"})
+
 
 class Region(Area):
     class Meta(Area.Meta):

@@ -222,6 +222,10 @@ class Site(models.Model):
     def __str__(self):
         return self.title
 
+    def validate_constraints(self, exclude=None):
+        # PostGIS enforces the geometric constraints on save; Django cannot evaluate ST_IsValid in Python.
+        super().validate_constraints(exclude=set(exclude or ()) | {"location", "outline"})
+
 
 class Photo(models.Model):
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="photos", verbose_name=_("site"))

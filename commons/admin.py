@@ -1,0 +1,168 @@
+"""Django admin for every model, with a map widget that works offline (OpenLayers from npm, no CDN)."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.gis import admin as gis_admin
+from django.contrib.gis.forms.widgets import OSMWidget
+
+from commons import models
+from commons.errors import RegistryValidationError
+from commons.services.lifecycle import audit_context
+from commons.services.sites import land_area_m2, site_place
+
+
+class OfflineOSMWidget(OSMWidget):
+    """Django's OSM widget with OpenLayers served from our static files: without internet the base map is
+    blank, but the geometry still shows, can be edited and is saved."""
+
+    class Media:
+        extend = False
+        css = {"all": ("vendor/ol/ol.css", "gis/css/ol3.css")}
+        js = ("vendor/ol/dist/ol.js", "gis/js/OLMapWidget.js")
+
+
+class MapAdmin(gis_admin.GISModelAdmin):
+    gis_widget = OfflineOSMWidget
+    gis_widget_kwargs = {"attrs": {"default_lon": 12.5, "default_lat": 42.0, "default_zoom": 5}}
+
+
+@admin.register(models.Region)
+class RegionAdmin(MapAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(models.Province)
+class ProvinceAdmin(MapAdmin):
+    list_display = ["code", "name", "acronym", "region"]
+    list_filter = ["region"]
+    search_fields = ["code", "name", "acronym"]
+
+
+@admin.register(models.Municipality)
+class MunicipalityAdmin(MapAdmin):
+    list_display = ["code", "name", "province", "region", "inner_area_class"]
+    list_filter = ["region", "inner_area_class"]
+    search_fields = ["code", "name"]
+
+
+class PhotoInline(admin.TabularInline):
+    model = models.Photo
+    extra = 0
+    fields = ["image", "caption", "author", "hidden"]
+
+
+class SiteAdminForm(forms.ModelForm):
+    """The same geometry rules as every other write path, reported on the form instead of failing on save."""
+
+    def clean(self):
+        cleaned = super().clean()
+        outline, location = cleaned.get("outline"), cleaned.get("location")
+        if outline is not None:
+            if not outline.valid:
+                self.add_error("outline", outline.valid_reason)
+            elif outline.num_coords > settings.REGISTRY_MAX_VERTICES:
+                self.add_error("outline", f"More than {settings.REGISTRY_MAX_VERTICES} vertices.")
+        if location is not None and not self.errors:
+            probe = models.Site(location=location, outline=outline)
+            try:
+                site_place(probe)
+            except RegistryValidationError as exc:
+                self.add_error(exc.field, exc.messages[0])
+            else:
+                self.placed = probe
+        return cleaned
+
+
+@admin.register(models.Site)
+class SiteAdmin(MapAdmin):
+    form = SiteAdminForm
+    list_display = ["id", "title", "kind", "status", "municipality", "source", "hidden", "updated_at"]
+    list_filter = ["status", "kind", "ownership", "hidden", "source", "region"]
+    search_fields = ["title", "source_id", "address"]
+    raw_id_fields = ["parent", "reporter"]
+    readonly_fields = ["region", "province", "municipality", "land_area_m2", "status", "hidden", "duplicate_of",
+                       "version", "created_at", "updated_at", "source_data"]
+    inlines = [PhotoInline]
+    list_select_related = ["municipality"]
+    show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        # Areas and land area follow the geometry, as in the services (placed during form validation).
+        obj.region, obj.province, obj.municipality = form.placed.region, form.placed.province, form.placed.municipality
+        obj.land_area_m2 = land_area_m2(obj.outline)
+        with audit_context(request.user, "admin.save"):
+            super().save_model(request, obj, form, change)
+
+
+@admin.register(models.Photo)
+class PhotoAdmin(admin.ModelAdmin):
+    list_display = ["id", "site", "caption", "width", "height", "hidden"]
+    raw_id_fields = ["site", "uploaded_by"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = models.CooperativeMembership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(models.Cooperative)
+class CooperativeAdmin(MapAdmin):
+    list_display = ["name", "legal_form", "tax_code", "verified"]
+    list_filter = ["verified", "legal_form"]
+    search_fields = ["name", "tax_code"]
+    prepopulated_fields = {"slug": ["name"]}
+    raw_id_fields = ["municipality"]
+    inlines = [MembershipInline]
+
+
+@admin.register(models.CooperativeMembership)
+class CooperativeMembershipAdmin(admin.ModelAdmin):
+    list_display = ["cooperative", "user", "role"]
+    raw_id_fields = ["cooperative", "user"]
+
+
+@admin.register(models.Proposal)
+class ProposalAdmin(admin.ModelAdmin):
+    list_display = ["title", "site", "cooperative", "status", "legal_instrument", "instrument_end"]
+    list_filter = ["status", "reuse_category", "legal_instrument"]
+    raw_id_fields = ["site", "cooperative", "submitted_by", "decided_by"]
+    readonly_fields = ["status", "decided_by", "decided_at", "version"]
+
+
+@admin.register(models.MunicipalityStaff)
+class MunicipalityStaffAdmin(admin.ModelAdmin):
+    list_display = ["user", "municipality", "approved"]
+    list_filter = ["approved"]
+    raw_id_fields = ["user", "municipality", "approved_by"]
+
+
+@admin.register(models.Subscription)
+class SubscriptionAdmin(MapAdmin):
+    list_display = ["user", "kind", "name", "created_at"]
+    raw_id_fields = ["user", "site", "region", "province", "municipality"]
+
+
+@admin.register(models.SiteNotice)
+class SiteNoticeAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "created_at", "processed_at"]
+    raw_id_fields = ["site", "cooperative"]
+
+
+@admin.register(models.Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["notice", "user", "sent_at"]
+    raw_id_fields = ["notice", "user"]
+
+
+@admin.register(models.SourceDataset)
+class SourceDatasetAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name", "licence", "last_imported_at"]
+
+
+@admin.register(models.ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ["id", "dataset", "status", "dry_run", "created", "updated", "rejected", "created_at"]
+    list_filter = ["status", "dataset"]

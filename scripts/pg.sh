@@ -15,7 +15,8 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 LINK="$ROOT/var/pg"
 
 as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # From /, so the postgres user is not asked to enter a checkout it cannot read.
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 data_dir() {

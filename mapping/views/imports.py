@@ -1,0 +1,310 @@
+"""The import page: moderators and municipality staff upload a file, see the dry run, confirm; it runs in background.
+
+Who may import: platform moderators (is_staff, or the moderators of commons.policy) anywhere, into any dataset
+but ANBSC's; approved municipality staff only inside their municipality (rows elsewhere are rejected) and only
+into datasets named after it (comune-<ISTAT code>-...). Errors answer 400 (413 for size) with the field, a stable
+code and a sentence: as JSON when the client asks for JSON, else on the re-rendered page.
+"""
+
+import uuid
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from commons.models import ImportRun, MunicipalityStaff, SiteSource, SourceDataset
+from commons.services.imports import ImportFailure, dataset_for, launch_run
+from commons.services.imports.crs import allowed_srids
+from commons.services.imports.mapping import load_mapping_file
+from commons.services.imports.readers import detect_format
+from commons.services.imports.sources import slug_for
+
+MAX_UPLOAD_BYTES = getattr(settings, "REGISTRY_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+MAX_MAPPING_BYTES = 64 * 1024
+EXTENSIONS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".zip": "zip", ".csv": "csv", ".tsv": "csv",
+              ".txt": "csv"}
+NEW = "__new__"
+
+
+class Importer:
+    """What the signed-in user may import: everywhere (moderators) or only their municipalities."""
+
+    def __init__(self, user):
+        self.user = user
+        self.platform = user.is_staff or user.is_superuser or _policy_moderator(user)
+        self.codes = sorted(MunicipalityStaff.objects.filter(user=user, approved=True)
+                            .values_list("municipality_id", flat=True))
+        if not self.platform and not self.codes:
+            raise PermissionDenied(_("Only moderators and approved municipality staff can import data."))
+
+    @property
+    def territory(self):
+        return None if self.platform else self.codes
+
+    def datasets(self):
+        queryset = SourceDataset.objects.exclude(slug=SiteSource.ANBSC.value).order_by("name")
+        if self.platform:
+            return list(queryset)
+        return [d for d in queryset if any(d.slug.startswith(self.prefix(code)) for code in self.codes)]
+
+    @staticmethod
+    def prefix(code):
+        return f"comune-{code}-"
+
+    def runs(self):
+        runs = ImportRun.objects.select_related("dataset", "started_by")
+        return runs if self.platform else runs.filter(started_by=self.user)
+
+
+def _policy_moderator(user):
+    try:
+        from commons.policy import is_moderator
+    except ImportError:  # pragma: no cover - the policy module arrives with the roles work
+        return False
+    return is_moderator(user)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("File (GeoJSON, GeoPackage, zipped Shapefile or CSV)"))
+    dataset = forms.ChoiceField(label=gettext_lazy("Dataset"))
+    name = forms.CharField(label=gettext_lazy("Name of the new dataset"), max_length=200, required=False)
+    licence = forms.CharField(label=gettext_lazy("Licence"), max_length=100, required=False,
+                              initial="CC BY 4.0")
+    attribution = forms.CharField(label=gettext_lazy("Attribution"), max_length=300, required=False)
+    publisher = forms.CharField(label=gettext_lazy("Publisher"), max_length=200, required=False)
+    url = forms.URLField(label=gettext_lazy("Web page of the dataset"), required=False, assume_scheme="https")
+    crs = forms.TypedChoiceField(label=gettext_lazy("Coordinate system"), required=False, coerce=int, empty_value=None)
+    mapping = forms.FileField(label=gettext_lazy("Mapping file (JSON or TOML, optional)"), required=False)
+
+    def __init__(self, *args, importer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.importer = importer
+        self.fields["dataset"].choices = [(NEW, _("A new dataset"))] + [
+            (d.slug, f"{d.name} ({d.slug})") for d in importer.datasets()]
+        self.fields["crs"].choices = [("", _("As declared by the file (CSV: WGS84)"))] + [
+            (srid, f"EPSG:{srid}") for srid in allowed_srids()]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20},
+                                        code="too_large")
+        suffix = Path(upload.name).suffix.lower()
+        if suffix not in EXTENSIONS or not _content_matches(upload, EXTENSIONS[suffix]):
+            raise forms.ValidationError(_("Send a .geojson, .gpkg, .zip (Shapefile) or .csv file whose content "
+                                          "matches its name."), code="unsupported_format")
+        return upload
+
+    def clean_mapping(self):
+        upload = self.cleaned_data.get("mapping")
+        if not upload:
+            return {}
+        if upload.size > MAX_MAPPING_BYTES or Path(upload.name).suffix.lower() not in (".json", ".toml"):
+            raise forms.ValidationError(_("The mapping file must be a JSON or TOML file under 64 KB."),
+                                        code="bad_mapping")
+        return _read_mapping(upload)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("dataset") == NEW:
+            for field in ("name", "licence", "attribution"):
+                if not data.get(field):
+                    self.add_error(field, forms.ValidationError(_("Required for a new dataset, so every site can "
+                                                                  "credit its source."), code="required"))
+        return data
+
+
+def _content_matches(upload, kind):
+    head = upload.read(64 * 1024)
+    upload.seek(0)
+    if kind == "gpkg":
+        return head.startswith(b"SQLite format 3\x00")
+    if kind == "zip":
+        return head.startswith(b"PK\x03\x04")
+    if kind == "geojson":
+        return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+    return b"\x00" not in head and not head.startswith((b"PK\x03\x04", b"SQLite format 3"))
+
+
+def _read_mapping(upload):
+    import tempfile
+
+    suffix = Path(upload.name).suffix.lower()
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+        handle.flush()
+        try:
+            mapping = load_mapping_file(handle.name)
+        except ImportFailure as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+    return mapping
+
+
+def _wants_json(request):
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _form_errors(form):
+    return [{"field": None if field == "__all__" else field, "code": error["code"] or "invalid",
+             "message": error["message"]}
+            for field, errors in form.errors.get_json_data().items() for error in errors]
+
+
+def _error_page(request, importer, form, errors, status):
+    if _wants_json(request):
+        return JsonResponse({"errors": errors}, status=status, json_dumps_params={"ensure_ascii": False})
+    return render(request, "imports/index.html", {"form": form, "runs": importer.runs()[:20], "errors": errors,
+                                                  "max_mb": MAX_UPLOAD_BYTES // 2**20}, status=status)
+
+
+@csrf_exempt  # only to look at the size before the CSRF check reads (and stores) the body; checked below
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_index(request):
+    importer = Importer(request.user)
+    if request.method == "POST" and _content_length(request) > MAX_UPLOAD_BYTES + MAX_MAPPING_BYTES + 64 * 1024:
+        error = {"field": "file", "code": "too_large",
+                 "message": _("The file is larger than %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20}}
+        return _error_page(request, importer, UploadForm(importer=importer), [error], 413)
+    return _import_index(request, importer)
+
+
+def _content_length(request):
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+@csrf_protect
+def _import_index(request, importer):
+    if request.method == "GET":
+        form = UploadForm(importer=importer)
+        return render(request, "imports/index.html", {"form": form, "runs": importer.runs()[:20],
+                                                      "max_mb": MAX_UPLOAD_BYTES // 2**20})
+    form = UploadForm(request.POST, request.FILES, importer=importer)
+    if not form.is_valid():
+        errors = _form_errors(form)
+        return _error_page(request, importer, form, errors, 413 if errors[0]["code"] == "too_large" else 400)
+    try:
+        run = _start_dry_run(request, importer, form.cleaned_data)
+    except ImportFailure as exc:
+        return _error_page(request, importer, form, [{"field": "dataset", "code": exc.code, "message": exc.message}],
+                           400)
+    if _wants_json(request):
+        return JsonResponse(run_status(run), status=202)
+    return redirect("opendata:import_detail", pk=run.pk)
+
+
+def _dataset(importer, data):
+    if data["dataset"] != NEW:
+        return get_object_or_404(SourceDataset, slug=data["dataset"])
+    prefix = "" if importer.platform else importer.prefix(importer.codes[0])
+    details = {key: data.get(key) for key in ("name", "licence", "attribution", "publisher", "url")}
+    slug = slug_for(data["name"], prefix)
+    if SourceDataset.objects.filter(slug=slug).exists():
+        raise ImportFailure(_("A dataset called %(slug)s already exists: choose it from the list.") % {"slug": slug},
+                            code="dataset_exists")
+    return dataset_for(slug, details)
+
+
+def _start_dry_run(request, importer, data):
+    dataset = _dataset(importer, data)
+    upload = data["file"]
+    run = ImportRun(dataset=dataset, dry_run=True, started_by=request.user,
+                    options={"crs": data.get("crs"), "mapping": data.get("mapping") or {},
+                             "territory": importer.territory, "original_name": Path(upload.name).name[:200],
+                             "language": get_language()})
+    run.file.save(f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}", upload, save=False)
+    try:
+        detect_format(run.file.path)
+    except ImportFailure:
+        run.file.delete(save=False)
+        raise
+    run.save()
+    launch_run(run)
+    run.refresh_from_db()
+    return run
+
+
+def _visible_run(request, pk):
+    importer = Importer(request.user)
+    return get_object_or_404(importer.runs(), pk=pk)
+
+
+def run_status(run):
+    report = run.report or {}
+    percent = round(100 * run.processed_rows / run.total_rows) if run.total_rows else (
+        100 if run.status == ImportRun.Status.DONE else 0)
+    return {
+        "id": run.pk, "dataset": run.dataset_id, "status": run.status, "dry_run": run.dry_run,
+        "total_rows": run.total_rows, "processed_rows": run.processed_rows, "percent": percent,
+        "created": run.created, "updated": run.updated, "unchanged": run.unchanged, "rejected": run.rejected,
+        "conflicts": run.conflicts, "finished": run.status in (ImportRun.Status.DONE, ImportRun.Status.FAILED),
+        "error": report.get("error"),
+        "detail_url": reverse("opendata:import_detail", args=[run.pk]),
+        "rejects_url": reverse("opendata:import_rejects", args=[run.pk]) if report.get("rejects_file") else None,
+        "confirmed_by": report.get("confirmed_by_run"),
+    }
+
+
+@login_required
+@require_GET
+def import_detail(request, pk):
+    run = _visible_run(request, pk)
+    return render(request, "imports/detail.html", {"run": run, "status": run_status(run), "report": run.report or {},
+                                                   "can_confirm": _can_confirm(run)})
+
+
+@login_required
+@require_GET
+def import_status(request, pk):
+    return JsonResponse(run_status(_visible_run(request, pk)), json_dumps_params={"ensure_ascii": False})
+
+
+def _can_confirm(run):
+    return (run.dry_run and run.status == ImportRun.Status.DONE and not (run.report or {}).get("confirmed_by_run")
+            and bool(run.file))
+
+
+@login_required
+@require_POST
+def import_confirm(request, pk):
+    dry_run = _visible_run(request, pk)
+    if not _can_confirm(dry_run):
+        error = {"field": None, "code": "not_confirmable",
+                 "message": _("Only a finished dry run can be confirmed, once.")}
+        return JsonResponse({"errors": [error]}, status=400)
+    run = ImportRun.objects.create(dataset=dry_run.dataset, file=dry_run.file.name, options=dry_run.options,
+                                   dry_run=False, started_by=request.user, report={"confirms_run": dry_run.pk})
+    dry_run.report = {**dry_run.report, "confirmed_by_run": run.pk}
+    dry_run.save(update_fields=["report"])
+    launch_run(run)
+    if _wants_json(request):
+        run.refresh_from_db()
+        return JsonResponse(run_status(run), status=202)
+    return redirect("opendata:import_detail", pk=run.pk)
+
+
+@login_required
+@require_GET
+def import_rejects(request, pk):
+    run = _visible_run(request, pk)
+    name = (run.report or {}).get("rejects_file")
+    if not name or not default_storage.exists(name):
+        raise Http404(_("This run has no rejected-rows file."))
+    return FileResponse(default_storage.open(name, "rb"), as_attachment=True, filename=f"import-{run.pk}-scarti.csv",
+                        content_type="text/csv; charset=utf-8")

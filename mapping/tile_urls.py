@@ -1,3 +1,10 @@
-"""Vector tile routes (owned by the API work)."""
+"""Vector tile routes: /tiles/sites/{z}/{x}/{y}.pbf. Any z/x/y reaches the view, which answers 400 for values
+that are not tile coordinates (rather than Django's HTML 404 page)."""
 
-urlpatterns = []
+from django.urls import re_path
+
+from mapping import tiles
+
+urlpatterns = [
+    re_path(r"^sites/(?P<z>[^/]+)/(?P<x>[^/]+)/(?P<y>[^/.]+)\.pbf$", tiles.site_tile, name="site-tile"),
+]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from pytest_django.plugin import blocking_manager_key
 
 from commons.models import Region
 
@@ -55,12 +56,12 @@ def restore_boundaries():
             cursor.execute(f"INSERT INTO {table} SELECT * FROM boundary_cache.{cache} ON CONFLICT DO NOTHING")
 
 
-@pytest.fixture(autouse=True)
-def _boundaries_present(request, django_db_blocker):
-    """Put the boundaries back if a transactional test flushed them (before the test's own transaction)."""
-    if "django_db_setup" not in request.fixturenames:
-        return
-    request.getfixturevalue("django_db_setup")
-    with django_db_blocker.unblock():
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Put the boundaries back, committed, if a transactional test flushed them: before any fixture opens the
+    next test's transaction (a restore inside it would be rolled back and repeated by every test)."""
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        return  # the test database does not exist yet: django_db_setup loads the boundaries
+    with item.config.stash[blocking_manager_key].unblock():
         if not Region.objects.exists():
             restore_boundaries()

@@ -110,6 +110,7 @@ STATICFILES_DIRS = [
     ("vendor/leaflet-geoman", NODE_MODULES / "@geoman-io" / "leaflet-geoman-free" / "dist"),
     ("vendor/bootstrap-italia", NODE_MODULES / "bootstrap-italia" / "dist"),
     ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
+    ("vendor/ol", NODE_MODULES / "ol"),  # OpenLayers for the admin's map widget (instead of Django's CDN copy)
     # Decoders for the sites' vector tiles, loaded as native ES modules through the page's import map.
     ("vendor/vector-tile", NODE_MODULES / "@mapbox" / "vector-tile"),
     ("vendor/point-geometry", NODE_MODULES / "@mapbox" / "point-geometry"),
@@ -130,6 +131,7 @@ REGISTRY_ALLOWED_IMPORT_SRIDS = [4326, 4258, 3857, 3003, 3004, 32632, 32633, 326
 
 REGISTRY_BOUNDARIES_DIR = env_str("REGISTRY_BOUNDARIES_DIR", "")
 REGISTRY_SNAI_DIR = env_str("REGISTRY_SNAI_DIR", "")
+REGISTRY_ANBSC_FILE = env_str("REGISTRY_ANBSC_FILE", "")
 REGISTRY_DATA_LICENCE = "CC BY 4.0"
 REGISTRY_ATTRIBUTION = (
     "BE.CO-OP registro dei beni comuni — CC BY 4.0; "
@@ -199,6 +201,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "mapping.api.errors.exception_handler",
+    # Writes (unsafe methods) only; see mapping/api/throttles.py. Production shares the counters in PostgreSQL.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "mapping.api.throttles.WriteBurstThrottle",
+        "mapping.api.throttles.WriteSustainedThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "write_burst": env_str("API_WRITE_BURST_RATE", "20/min"),
+        "write_sustained": env_str("API_WRITE_SUSTAINED_RATE", "200/hour"),
+    },
     "COERCE_DECIMAL_TO_STRING": False,
 }
 
@@ -211,6 +222,19 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One enum per domain choice set, and distinct GeoJSON `type` enums (API work).
+    "ENUM_NAME_OVERRIDES": {
+        "SiteKindEnum": "commons.models.sites.SiteKind",
+        "SiteStatusEnum": "commons.models.sites.SiteStatus",
+        "OwnershipEnum": "commons.models.sites.Ownership",
+        "ConditionEnum": "commons.models.sites.Condition",
+        "LocationPrecisionEnum": "commons.models.sites.LocationPrecision",
+        "ProposalStatusEnum": "commons.models.proposals.ProposalStatus",
+        "FeatureTypeEnum": ["Feature"],
+        "FeatureCollectionTypeEnum": ["FeatureCollection"],
+    },
+    # The vector tiles are a plain Django view (speed): the API work documents them in the schema.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "mapping.api.schema.add_tile_paths"],
 }
 
 LOGGING = {

@@ -1,3 +1,40 @@
-"""REST API v1 routes (owned by the API work)."""
+"""REST API v1 routes (mounted at /api/v1/)."""
 
-urlpatterns = []
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+
+from mapping.api.views import base  # noqa: F401 - registers the <id:...> path converter
+from mapping.api.views.areas import AREA_VIEWS, Stats
+from mapping.api.views.auth import TokenView
+from mapping.api.views.community import CooperativeDetail, CooperativeList, ProposalDetail, ProposalList
+from mapping.api.views.exports import CSVExport, GeoJSONExport, GeoPackageExport
+from mapping.api.views.photos import SitePhotoCreate
+from mapping.api.views.sites import SiteDetail, SiteList
+
+app_name = "api"
+
+urlpatterns = [
+    path("sites/", SiteList.as_view(), name="site-list"),
+    path("sites/<id:pk>/", SiteDetail.as_view(), name="site-detail"),
+    path("sites/<id:pk>/photos/", SitePhotoCreate.as_view(), name="site-photos"),
+    path("cooperatives/", CooperativeList.as_view(), name="cooperative-list"),
+    path("cooperatives/<str:slug>/", CooperativeDetail.as_view(), name="cooperative-detail"),
+    path("proposals/", ProposalList.as_view(), name="proposal-list"),
+    path("proposals/<id:pk>/", ProposalDetail.as_view(), name="proposal-detail"),
+    path("stats/", Stats.as_view(), name="stats"),
+    path("exports/sites.geojson", GeoJSONExport.as_view(), name="export-geojson"),
+    path("exports/sites.csv", CSVExport.as_view(), name="export-csv"),
+    path("exports/sites.gpkg", GeoPackageExport.as_view(), name="export-gpkg"),
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]
+for level, (list_view, detail_view) in AREA_VIEWS.items():
+    urlpatterns += [
+        path(f"areas/{level}/", list_view.as_view(), name=f"{level}-list"),
+        path(f"areas/{level}/<str:code>/", detail_view.as_view(), name=f"{level}-detail"),
+    ]
+
+

@@ -1,0 +1,181 @@
+"""Input serializers (positive validation: unknown or registry-owned members are refused) and read models."""
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from commons.errors import RegistryValidationError
+from commons.geovalidation import POINT, POLYGONAL, as_multipolygon, parse_geometry
+from commons.models import (
+    Condition, Cooperative, LegalInstrument, LocationPrecision, Ownership, Photo, Proposal, SiteKind,
+)
+
+# Members a client may never set: the registry decides them (A2 in RELIABILITY.md).
+REGISTRY_OWNED = {
+    "id", "status", "source", "source_id", "source_data", "reporter", "region", "province", "municipality",
+    "version", "hidden", "duplicate_of", "land_area_m2", "created_at", "updated_at", "location_3857",
+    "submitted_by", "decided_by", "decided_at", "decision_reason",
+}
+
+POINT_SCHEMA = {
+    "type": "object",
+    "required": ["type", "coordinates"],
+    "properties": {
+        "type": {"type": "string", "enum": ["Point"]},
+        "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2,
+                        "example": [12.4922, 41.8902]},
+    },
+}
+POLYGONAL_SCHEMA = {
+    "type": "object",
+    "required": ["type", "coordinates"],
+    "properties": {
+        "type": {"type": "string", "enum": ["Polygon", "MultiPolygon"]},
+        "coordinates": {"type": "array", "items": {"type": "array", "items": {}}},
+    },
+    "nullable": True,
+}
+
+
+class GeoJSONField(serializers.Field):
+    """A GeoJSON geometry checked by commons.geovalidation; its error keeps code, hint and location."""
+
+    def __init__(self, *, allowed, **kwargs):
+        self.allowed = allowed
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            geom = parse_geometry(data, field=self.field_name, allowed=self.allowed)
+        except RegistryValidationError as exc:
+            detail = {"code": exc.code, "message": exc.messages[0]}
+            params = exc.params or {}
+            if params.get("hint"):
+                detail["hint"] = params["hint"]
+            if params.get("location"):
+                detail["location"] = "{} {}".format(*params["location"])
+            raise serializers.ValidationError(detail) from None
+        return as_multipolygon(geom) if self.allowed == POLYGONAL else geom
+
+    def to_representation(self, value):
+        return value
+
+
+PointField = extend_schema_field(POINT_SCHEMA)(GeoJSONField)
+OutlineField = extend_schema_field(POLYGONAL_SCHEMA)(GeoJSONField)
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses members it does not declare: 400 `read_only_field` for registry-owned, `unknown_field` else."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": [serializers.ErrorDetail(
+                _("The body must be a JSON object."), code="invalid")]})
+        errors = {}
+        for name in data:
+            if name in self.fields and not self.fields[name].read_only:
+                continue
+            owned = name in REGISTRY_OWNED
+            message = (_("%(name)s is set by the registry and cannot be sent.") if owned
+                       else _("Unknown field %(name)s.")) % {"name": str(name)[:60]}
+            errors[str(name)[:60]] = [serializers.ErrorDetail(message, code="read_only_field" if owned
+                                                              else "unknown_field")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+def _year_now():
+    return dt.date.today().year
+
+
+class SiteInputSerializer(StrictSerializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=SiteKind.choices)
+    ownership = serializers.ChoiceField(choices=Ownership.choices, required=False)
+    condition = serializers.ChoiceField(choices=Condition.choices, required=False)
+    dormant_since = serializers.IntegerField(min_value=1000, max_value=2100, required=False, allow_null=True)
+    floor_area_m2 = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False, allow_null=True)
+    cadastral_refs = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    location = PointField(allowed=POINT, required=False,
+                          help_text="GeoJSON Point [lon, lat] in WGS84; optional when an outline is sent.")
+    outline = OutlineField(allowed=POLYGONAL, required=False, allow_null=True,
+                           help_text="GeoJSON Polygon or MultiPolygon, WGS84, at most 2000 vertices.")
+    location_precision = serializers.ChoiceField(choices=LocationPrecision.choices, required=False)
+
+    # Values a full replacement (PUT) resets absent members to.
+    DEFAULTS = {"description": "", "ownership": Ownership.UNKNOWN, "condition": Condition.UNKNOWN,
+                "dormant_since": None, "floor_area_m2": None, "cadastral_refs": "", "address": "",
+                "outline": None, "location_precision": LocationPrecision.EXACT}
+
+    def validate_dormant_since(self, value):
+        if value is not None and value > _year_now():
+            raise serializers.ValidationError(_("dormant_since cannot be in the future."), code="out_of_range")
+        return value
+
+    def validate(self, attrs):
+        if not self.partial and attrs.get("location") is None and attrs.get("outline") is None:
+            raise serializers.ValidationError({"location": [serializers.ErrorDetail(
+                _("Send a location (GeoJSON Point) or an outline."), code="required")]})
+        if attrs.get("location") is None and attrs.get("outline") is not None:
+            # The point of a drawn area is a point inside it (never the centroid, which may fall outside).
+            point = attrs["outline"].point_on_surface
+            point.srid = 4326
+            attrs["location"] = point
+        return attrs
+
+
+class PhotoInputSerializer(StrictSerializer):
+    image = serializers.FileField()
+    caption = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    author = serializers.CharField(max_length=120, required=False, allow_blank=True)
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Photo
+        fields = ["id", "url", "width", "height", "caption", "author", "created_at"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, photo):
+        request = self.context.get("request")
+        return request.build_absolute_uri(photo.image.url) if request else photo.image.url
+
+
+class CooperativeSerializer(serializers.ModelSerializer):
+    municipality_name = serializers.CharField(source="municipality.name", default=None, read_only=True)
+    headquarters = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Cooperative
+        fields = ["id", "slug", "name", "legal_form", "tax_code", "albo_number", "sectors", "description",
+                  "website", "municipality", "municipality_name", "headquarters", "verified", "created_at"]
+
+    @extend_schema_field({**POINT_SCHEMA, "nullable": True})
+    def get_headquarters(self, cooperative):
+        point = cooperative.headquarters
+        return {"type": "Point", "coordinates": [round(point.x, 6), round(point.y, 6)]} if point else None
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    site_title = serializers.CharField(source="site.title", read_only=True)
+    cooperative_name = serializers.CharField(source="cooperative.name", read_only=True)
+    cooperative_slug = serializers.CharField(source="cooperative.slug", read_only=True)
+    legal_instrument = serializers.ChoiceField(choices=LegalInstrument.choices, allow_blank=True, read_only=True,
+                                               help_text="Empty until a proposal is accepted.")
+
+    class Meta:
+        model = Proposal
+        fields = ["id", "site", "site_title", "cooperative", "cooperative_slug", "cooperative_name", "title",
+                  "summary", "reuse_category", "expected_jobs", "beneficiaries", "budget_eur", "funding_sources",
+                  "timeline", "status", "legal_instrument", "instrument_start", "instrument_end", "decided_at",
+                  "created_at", "updated_at"]
+        read_only_fields = fields

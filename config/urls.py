@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
+    path("health/", include("mapping.health")),
     path("api/v1/", include("mapping.api.urls")),
     path("api/v1/", include("mapping.api.workflow_urls")),
     path("tiles/", include("mapping.tile_urls")),
@@ -14,3 +15,5 @@ urlpatterns = [
     path("", include("mapping.opendata_urls")),
     path("", include("mapping.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = "mapping.api.errors.not_found"

@@ -138,3 +138,12 @@ def exception_handler(exc, context):
     set_rollback()
     headers = {name: value for name, value in headers.items() if value is not None}
     return Response({"errors": errors}, status=status_code, headers=headers)
+
+
+def not_found(request, exception=None):
+    """handler404: JSON for the API and tiles (machines read it), the normal page for people."""
+    if request.path.startswith(("/api/", "/tiles/")):
+        return error_response([error(None, "not_found", _("Not found."))], 404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)

@@ -98,3 +98,11 @@ def test_missing_hidden_and_out_of_range_ids_are_json_404s(api_client, path):
     assert response.status_code == 404 and response.json()["errors"][0]["code"] == "not_found"
     hidden = SiteFactory(hidden=True)
     assert api_client.get(f"/api/v1/sites/{hidden.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_unknown_api_and_tile_urls_answer_json_404(client):
+    for url in ("/api/v1/nowhere/", "/tiles/nowhere/1/2/3.png"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert response.json()["errors"][0]["code"] == "not_found"

@@ -43,7 +43,9 @@ STAFF_DECIDES_OWNERSHIP = set(Ownership.public())
 
 
 def is_moderator(user):
-    return bool(user and user.is_authenticated and (user.is_superuser or user.groups.filter(name=MODERATORS_GROUP).exists()))
+    """Platform moderators: members of the `moderators` group, and Django staff (who run the admin)."""
+    return bool(user and user.is_authenticated and (
+        user.is_superuser or user.is_staff or user.groups.filter(name=MODERATORS_GROUP).exists()))
 
 
 def has_verified_email(user):

@@ -5,7 +5,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from commons.services.demo import seed_demo
-from tests.factories import UserFactory
+from tests.factories import UserFactory, verified_user
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def api_client():
 
 @pytest.fixture
 def reporter(db):
-    return UserFactory()
+    return verified_user()
 
 
 @pytest.fixture

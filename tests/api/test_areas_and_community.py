@@ -5,7 +5,7 @@ from django.contrib.gis.geos import Point
 from rest_framework.authtoken.models import Token
 
 from commons.models import Proposal, ProposalStatus
-from tests.factories import MILANO, ROMA, CooperativeFactory, SiteFactory, UserFactory
+from tests.factories import verified_user, MILANO, ROMA, CooperativeFactory, SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def test_draft_proposals_and_proposals_on_hidden_sites_are_not_public(api_client
 
 
 def test_scripts_get_a_token_and_write_with_it(api_client):
-    user = UserFactory(username="script")
+    user = verified_user(username="script")
     response = api_client.post("/api/v1/auth/token/", {"username": "script", "password": "pw-Secret-123"},
                                format="json")
     assert response.status_code == 200 and response.json()["token"] == Token.objects.get(user=user).key
@@ -94,7 +94,7 @@ def test_scripts_get_a_token_and_write_with_it(api_client):
 
 
 def test_session_authentication_works_for_the_web(client):
-    user = UserFactory()
+    user = verified_user()
     client.force_login(user)
     response = client.post("/api/v1/sites/", {"title": "Casello", "kind": "infrastructure", "location": {
         "type": "Point", "coordinates": list(ROMA)}}, content_type="application/json")

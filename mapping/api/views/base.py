@@ -8,6 +8,7 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 
+from commons.policy import can
 from mapping.filters import FilterParamsError, filter_sites
 
 GEOJSON = "application/geo+json"
@@ -60,8 +61,9 @@ def filtered_sites(request, extra=()):
 
 
 def can_edit_site(user, site):
-    """Until the roles work lands: the reporter and staff edit a site."""
-    return bool(user and user.is_authenticated and (user.is_staff or site.reporter_id == user.pk))
+    """The policy table decides (commons.policy): the reporter while the site is a report, staff of its
+    municipality, moderators."""
+    return can(user, "site.edit", site=site)
 
 
 __all__ = ["FilterParamsError"]

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from commons.errors import StaleVersionError
 from commons.models import ProposalStatus, Site, SiteSource, SourceDataset
+from commons.policy import require
 from commons.services.sites import site_report, site_update
 from mapping.api.errors import PreconditionRequired, RegistryErrors
 from mapping.api.pagination import PAGE_PARAMETERS as PAGE_NAMES
@@ -96,6 +97,7 @@ class SiteList(APIView):
         responses={(201, GEOJSON): SiteDetailSerializer, **error_responses(400, 401, 413, 415)},
     )
     def post(self, request):
+        require(request.user, "site.report")
         serializer = SiteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         site = site_report(reporter=request.user, **serializer.validated_data)

@@ -9,7 +9,7 @@ MAIN_NAV = [
     ("mapping:home", _("Map"), "it-map-marker"),
     ("mapping:site_list", _("List of sites"), "it-list"),
     ("mapping:report", _("Report a site"), "it-plus-circle"),
-    ("mapping:cooperative_list", _("Cooperatives"), "it-team-digitale"),
+    ("mapping:cooperative_list", _("Cooperatives"), "it-user"),
     ("mapping:dashboard", _("Dashboard"), "it-chart-line"),
 ]
 # The import page belongs to the open-data routes; its name is looked up, not assumed.
@@ -31,6 +31,16 @@ def _first_reversible(names):
     return None
 
 
+def _works_on_data(user):
+    """Municipality staff and moderators see the work queue and the import page in the navigation."""
+    from commons.models import MunicipalityStaff
+    from commons.policy import is_moderator
+
+    if user.is_staff or is_moderator(user):
+        return True
+    return MunicipalityStaff.objects.filter(user=user, approved=True).exists()
+
+
 def registry(request):
     path = request.path
     nav = []
@@ -40,10 +50,12 @@ def registry(request):
             active = path == url if url == "/" else path.startswith(url)
             nav.append({"url": url, "label": label, "icon": icon, "active": active})
     user = getattr(request, "user", None)
-    is_staff = bool(user and user.is_authenticated and user.is_staff)
+    signed_in = bool(user and user.is_authenticated)
     return {
         "main_nav": nav,
-        "import_url": _first_reversible(IMPORT_URL_NAMES) if is_staff else None,
+        "import_url": _first_reversible(IMPORT_URL_NAMES) if signed_in and _works_on_data(user) else None,
+        "work_url": reverse_or_none("workflow:queue") if signed_in and _works_on_data(user) else None,
+        "profile_url": reverse_or_none("workflow:profile") if signed_in else None,
         "login_url": reverse_or_none("account_login") or settings.LOGIN_URL,
         "logout_url": reverse_or_none("account_logout") or reverse_or_none("admin:logout"),
         "signup_url": reverse_or_none("account_signup"),

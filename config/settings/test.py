@@ -7,3 +7,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# API write rate limits are off in tests (suites write fast on purpose); tests/ops turns them on where tested.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"write_burst": None, "write_sustained": None}  # noqa: F405

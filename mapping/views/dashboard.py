@@ -1,0 +1,100 @@
+"""Planner dashboard: counts by region × kind × status, inner-areas share, choropleth, exports."""
+
+from collections import defaultdict
+
+from django.db.models import Count
+from django.shortcuts import render
+from django.urls import reverse
+
+from commons.models import InnerAreaClass, Region, SiteKind, SiteStatus
+from mapping.forms import FILTER_STATUSES, FilterPanelForm
+from mapping.views.pages import filtered_sites, map_config
+
+STATUSES = [value for value, _label in FILTER_STATUSES]
+KINDS = list(SiteKind.values)
+
+
+def _counts(queryset):
+    """{region: {(kind, status): n}} from one GROUP BY, and the inner-areas count per region."""
+    cube = defaultdict(lambda: defaultdict(int))
+    for row in queryset.order_by().values("region_id", "kind", "status").annotate(n=Count("id")):
+        cube[row["region_id"]][(row["kind"], row["status"])] = row["n"]
+    inner = dict(
+        queryset.order_by().filter(municipality__inner_area_class__in=InnerAreaClass.inner())
+        .values_list("region_id").annotate(n=Count("id"))
+    )
+    return cube, inner
+
+
+def _row(region, cells, inner_count):
+    by_status = [sum(n for (kind, status), n in cells.items() if status == s) for s in STATUSES]
+    by_kind = [sum(n for (kind, status), n in cells.items() if kind == k) for k in KINDS]
+    total = sum(by_status)
+    return {
+        "code": region.code,
+        "name": region.name,
+        "by_status": by_status,
+        "by_kind": by_kind,
+        "total": total,
+        "inner": inner_count,
+        "inner_share": round(100 * inner_count / total, 1) if total else None,
+        "cells": {f"{kind}|{status}": n for (kind, status), n in cells.items()},
+    }
+
+
+def _map_link(params, region_code):
+    params = params.copy()
+    for name in ("region", "province", "municipality", "page", "sort", "partial"):
+        params.pop(name, None)
+    params["region"] = region_code
+    return reverse("mapping:home") + "?" + params.urlencode()
+
+
+def _totals(rows):
+    totals = {
+        "by_status": [sum(r["by_status"][i] for r in rows) for i in range(len(STATUSES))],
+        "by_kind": [sum(r["by_kind"][i] for r in rows) for i in range(len(KINDS))],
+        "total": sum(r["total"] for r in rows),
+        "inner": sum(r["inner"] for r in rows),
+    }
+    totals["inner_share"] = round(100 * totals["inner"] / totals["total"], 1) if totals["total"] else None
+    return totals
+
+
+def _chart_data(rows):
+    """The same numbers as the tables, for chart.js and the choropleth (handed over through json_script)."""
+    return {
+        "regions": [r["name"] for r in rows],
+        "codes": [r["code"] for r in rows],
+        "statuses": STATUSES, "statusLabels": [str(SiteStatus(s).label) for s in STATUSES],
+        "kinds": KINDS, "kindLabels": [str(SiteKind(k).label) for k in KINDS],
+        "byStatus": [r["by_status"] for r in rows],
+        "byKind": [r["by_kind"] for r in rows],
+        "innerShare": [r["inner_share"] for r in rows],
+        "totals": [r["total"] for r in rows],
+        "mapLinks": [r["map_url"] for r in rows],
+        "map": map_config(),
+    }
+
+
+def dashboard(request):
+    queryset, errors = filtered_sites(request)
+    cube, inner = _counts(queryset)
+    rows = []
+    for region in Region.objects.order_by("name").only("code", "name"):
+        row = _row(region, cube.get(region.code, {}), inner.get(region.code, 0))
+        row["map_url"] = _map_link(request.GET, region.code)
+        rows.append(row)
+    query = request.GET.urlencode()
+    return render(request, "mapping/dashboard.html", {
+        "form": FilterPanelForm(request.GET),
+        "errors": errors,
+        "rows": rows,
+        "totals": _totals(rows),
+        "status_labels": [SiteStatus(s).label for s in STATUSES],
+        "kind_labels": [SiteKind(k).label for k in KINDS],
+        "chart_data": _chart_data(rows),
+        "export_query": query,
+        "stats_query": query,
+        "claimed": queryset.claimed().count() if not errors else 0,
+    }, status=400 if errors else 200)

@@ -1,0 +1,2 @@
+// Entry module of pages without their own behaviour.
+import '../ui.js';

@@ -1,0 +1,97 @@
+"""The report flow in Chromium: draw an outline with leaflet-geoman, add a photo, see nearby sites, save."""
+
+import io
+
+import pytest
+from django.contrib.gis.geos import Point
+from PIL import Image
+
+from commons.models import Photo, Site, SiteSource
+from tests.browser.conftest import PHONE
+from tests.factories import ROMA, SiteFactory, verified_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# Zoomed on the Colosseum, where an existing site already is.
+REPORT_URL = f"/segnala/#17/{ROMA[1]}/{ROMA[0]}"
+SQUARE = [(-70, -50), (70, -50), (70, 50), (-70, 50)]
+BOW_TIE = [(-70, -50), (70, 50), (70, -50), (-70, 50)]
+
+
+def _jpeg(path):
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (170, 120, 60)).save(buffer, "JPEG", quality=80)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def _draw(page, offsets):
+    """Click the corners on the map, then the first corner again to close the outline."""
+    page.click("#mode-outline")
+    page.locator("#report-map").scroll_into_view_if_needed()
+    box = page.locator("#report-map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for dx, dy in [*offsets, offsets[0]]:
+        page.mouse.click(cx + dx, cy + dy)
+        page.wait_for_timeout(120)
+
+
+def _open_report(make_page, viewport=None):
+    user = verified_user()
+    page = make_page(user=user, **({"viewport": viewport} if viewport else {}))
+    page.goto(REPORT_URL, wait_until="domcontentloaded")
+    page.wait_for_selector("#report-map.leaflet-container")
+    page.wait_for_load_state("load")
+    return page, user
+
+
+def test_a_citizen_reports_an_outline_with_a_photo_after_a_duplicate_hint(make_page, live_server, tmp_path):
+    existing = SiteFactory(title="Ex scuola già segnalata", location=Point(ROMA[0] + 0.0004, ROMA[1], srid=4326))
+    page, user = _open_report(make_page)
+    _draw(page, SQUARE)
+    page.wait_for_function("() => document.getElementById('geometry-status').textContent.includes('4')")
+    page.wait_for_selector("#duplicates:not([hidden])")
+    hint = page.locator("#duplicate-list a")
+    assert hint.first.inner_text() == existing.title
+    assert hint.first.get_attribute("href") == f"/beni/{existing.pk}/"
+
+    page.fill("#id_title", "Ex deposito del tram")
+    page.select_option("#id_kind", "infrastructure")
+    page.fill("#id_description", "Deposito chiuso da vent'anni.")
+    page.set_input_files("#id_photos", str(_jpeg(tmp_path / "deposito.jpg")))
+    page.fill("#id_caption", "La facciata")
+    page.click("#report-submit")
+    # Saving without answering the hint is refused on the form.
+    page.wait_for_selector("#error-not_duplicate:not([hidden])")
+    page.click("label[for=not-duplicate]")
+    page.click("#report-submit")
+    page.wait_for_url("**/beni/*/", timeout=20_000)
+
+    site = Site.objects.get(title="Ex deposito del tram")
+    assert site.reporter == user and site.source == SiteSource.CITIZEN
+    assert site.outline is not None and site.outline.num_coords == 5
+    assert site.municipality.name == "Roma" and site.land_area_m2 > 0
+    assert page.url.endswith(f"/beni/{site.pk}/")
+    assert page.locator("h1").inner_text() == "Ex deposito del tram"
+    photo = Photo.objects.get(site=site)
+    assert photo.caption == "La facciata"
+    assert page.locator(f"img[src='{photo.image.url}']").count() == 1
+    assert page.errors == []
+
+
+def test_a_bad_outline_shows_the_servers_message_on_the_form(make_page, live_server):
+    page, _user = _open_report(make_page, viewport=PHONE)
+    _draw(page, BOW_TIE)
+    page.fill("#id_title", "Area incolta")
+    page.select_option("#id_kind", "land")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/sites/") and r.request.method == "POST") as answer:
+        page.click("#report-submit")
+    errors = answer.value.json()["errors"]
+    assert answer.value.status == 400 and errors[0]["field"] == "outline" and errors[0]["code"] == "self_intersection"
+    page.wait_for_selector("#error-geometry:not([hidden])")
+    assert errors[0]["message"] in page.inner_text("#error-geometry")
+    assert errors[0]["message"] in page.inner_text("#report-errors")
+    assert "incrocia" in errors[0]["message"] or "crosses" in errors[0]["message"]
+    assert page.evaluate("document.activeElement.id") == "report-errors"
+    # The outline turns red and the crossing the server located is circled on the map.
+    assert page.locator("#report-map path[stroke='#b30000']").count() == 2
+    assert not Site.objects.filter(title="Area incolta").exists()

@@ -22,6 +22,7 @@ class Entry:
     reason: str = ""
     changes: list = field(default_factory=list)  # (field label, before, after)
     proposal: object = None
+    status: str = ""  # the site's status after this entry, when it changed (raw value, for styling)
 
 
 def _public_actor(user_id, site):
@@ -57,15 +58,17 @@ def _entries(events, model, site, key_fields):
         if event.pgh_label.endswith(".update"):
             for name in key_fields:
                 if name in previous and previous[name] != current[name]:
-                    changes.append((str(model._meta.get_field(name).verbose_name),
+                    changes.append((name if name == "status" else str(model._meta.get_field(name).verbose_name),
                                     _display(model, name, previous[name]), _display(model, name, current[name])))
         previous = current
         if event.pgh_label.endswith(".update") and not changes:
             continue
+        status_changed = model is Site and (event.pgh_label.endswith(".create") or any(c[0] == "status" for c in changes))
         entries.append(Entry(at=event.pgh_created_at, action=meta.get("action") or event.pgh_label,
                              actor=_public_actor(meta.get("actor") or meta.get("user"), site),
                              reason=meta.get("reason", ""), changes=changes,
-                             proposal=getattr(event, "pgh_obj_id", None) if model is Proposal else None))
+                             proposal=getattr(event, "pgh_obj_id", None) if model is Proposal else None,
+                             status=current["status"] if status_changed else ""))
     return entries
 
 
@@ -74,9 +77,10 @@ def site_timeline(site: Site):
     site_events = site.events.select_related("pgh_context").order_by("pgh_id")
     proposal_events = Proposal.pgh_event_model.objects.filter(site_id=site.pk).select_related("pgh_context").order_by("pgh_obj_id", "pgh_id")
     entries = _entries(site_events, Site, site, PUBLIC_FIELDS)
-    if not any(e.action in ("site.create",) for e in entries):
-        entries.insert(0, Entry(at=site.created_at, action="site.create", actor=_("the registry")
-                                if site.source not in ("citizen",) else _("a citizen")))
+    if not any(e.action == "site.create" for e in entries):
+        # Bulk-loaded rows (demo data) carry no insert event: creation comes from the row itself.
+        entries.insert(0, Entry(at=site.created_at, action="site.create", status=site.status if not entries else "",
+                                actor=_("a citizen") if site.source == "citizen" else _("the registry")))
     by_proposal = {}
     for event in proposal_events:
         by_proposal.setdefault(event.pgh_obj_id, []).append(event)

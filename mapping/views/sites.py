@@ -13,6 +13,7 @@ from commons.models import (
     Subscription, SubscriptionKind,
 )
 from commons.policy import can
+from commons.services.imports import site_provenance
 from mapping.context_processors import reverse_or_none
 from mapping.views.timeline import site_timeline
 
@@ -29,6 +30,16 @@ def _source(site):
     except ValueError:
         name = site.source
     return {"name": name, "licence": REGISTRY_LICENCE, "attribution": "BE.CO-OP", "url": ""}
+
+
+def _field_provenance(site):
+    """For imported sites: which fields still hold the dataset's values and which people edited."""
+    provenance = site_provenance(site)
+    if provenance["dataset"] is None:
+        return None
+    label = lambda name: str(Site._meta.get_field(name).verbose_name)  # noqa: E731
+    return {"from_dataset": [label(n) for n in provenance["from_dataset"]],
+            "from_people": [label(n) for n in provenance["from_people"]]}
 
 
 def _map_config(site):
@@ -76,6 +87,7 @@ def site_detail(request, pk):
         "timeline": site_timeline(site),
         "children": site.children.visible().only("id", "title", "kind")[:50],
         "source": _source(site),
+        "provenance": _field_provenance(site),
         "inner_area": site.municipality.is_inner_area,
         "inner_area_label": InnerAreaClass(site.municipality.inner_area_class).label
         if site.municipality.inner_area_class else "",

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.gis.geos import Point
 from django.test import Client
+from django.utils import translation
 
 from commons.models import InnerAreaClass, Proposal, ProposalStatus, Site, SiteStatus
 from commons.services.demo import seed_demo
@@ -211,3 +212,17 @@ def test_the_language_switch_serves_english():
     assert '<html lang="it">' in client.get("/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert '<html lang="en">' in client.get("/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+
+
+@pytest.mark.django_db
+def test_an_imported_site_page_says_which_fields_came_from_the_dataset(client):
+    from commons.models import SourceDataset
+
+    SourceDataset.objects.create(slug="comune-x", name="Inventario comunale", licence="CC BY 4.0",
+                                 attribution="Comune X — CC BY 4.0")
+    site = SiteFactory(source="comune-x", source_id="A1", title="Ex scuola",
+                       source_data={"title": "Ex scuola", "kind": "building"})
+    with translation.override("en"):
+        page = client.get(f"/beni/{site.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Inventario comunale" in page and "Comune X — CC BY 4.0" in page
+    assert "From the dataset" in page

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from commons.errors import RegistryValidationError, StaleVersionError
 from commons.geometry import degrees_for
-from commons.models import Municipality, Site, SiteSource
+from commons.models import Municipality, NoticeKind, Site, SiteNotice, SiteSource
 
 # Simplified coastlines cut off some beaches and piers: a point this close to a municipality still belongs to it.
 COAST_TOLERANCE_M = 1000
@@ -69,6 +69,8 @@ def site_report(*, reporter, source=SiteSource.CITIZEN, **fields):
     site_place(site)
     site.land_area_m2 = land_area_m2(site.outline)
     site.save()
+    SiteNotice.objects.create(site=site, kind=NoticeKind.NEW_SITE, title=f"{site.title} ({site.municipality.name})",
+                              body=site.description[:1000])
     return site
 
 

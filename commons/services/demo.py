@@ -134,6 +134,8 @@ def _copy_sites(rows, progress):
                "source_data", "version", "created_at", "updated_at")
     with connection.cursor() as cursor:
         # Demo rows are not history: skip the audit triggers for the bulk load (inside this transaction only).
+        # ALTER TABLE needs no pending deferred checks (e.g. from a --reset delete): run them first.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("ALTER TABLE commons_site DISABLE TRIGGER USER")
         with cursor.copy(f"COPY commons_site ({', '.join(columns)}) FROM STDIN") as copy:
             for row in progress(rows):

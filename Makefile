@@ -49,6 +49,7 @@ db:
 
 migrate:
 	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py createcachetable
 
 messages:
 	@if ls locale/*/LC_MESSAGES/django.po >/dev/null 2>&1; then $(PY) manage.py compilemessages -v 0 --ignore '.venv' --ignore 'node_modules'; fi

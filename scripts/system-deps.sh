@@ -5,7 +5,8 @@ set -euo pipefail
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
 missing=()
-for pkg in postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal-dev gettext chromium; do
+# wrk drives `make bench`; nginx-light runs the reverse-proxy test (never started as a service).
+for pkg in postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal-dev gettext chromium wrk nginx-light; do
   installed "$pkg" || missing+=("$pkg")
 done
 command -v npm >/dev/null || missing+=(nodejs npm)

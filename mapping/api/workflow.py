@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from commons.models import LegalInstrument, ReuseCategory, SubscriptionKind
 from commons.services import lifecycle, proposals, subscriptions
+from mapping.api.schema import error_responses
 
 SITE_ACTIONS = {
     "verify": lifecycle.site_verify, "reject": lifecycle.site_reject, "archive": lifecycle.site_archive,
@@ -65,7 +66,8 @@ def _valid(serializer_class, request):
 class SiteActionApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=DuplicateInput, responses={200: StatusOutput}, operation_id="site_action")
+    @extend_schema(request=DuplicateInput, responses={200: StatusOutput, **error_responses(400, 401, 403, 404, 409)},
+                   operation_id="site_action")
     def post(self, request, pk, action):
         if action == "mark-duplicate":
             data = _valid(DuplicateInput, request)
@@ -83,7 +85,8 @@ class SiteActionApi(APIView):
 class ProposalCreateApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=ProposalInput, responses={201: StatusOutput}, operation_id="site_proposal_create")
+    @extend_schema(request=ProposalInput, responses={201: StatusOutput, **error_responses(400, 401, 403, 404, 409)},
+                   operation_id="site_proposal_create")
     def post(self, request, pk):
         data = dict(_valid(ProposalInput, request))
         cooperative_id, submit = data.pop("cooperative"), data.pop("submit")
@@ -97,7 +100,8 @@ class ProposalCreateApi(APIView):
 class ProposalDecisionApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=AcceptInput, responses={200: StatusOutput}, operation_id="proposal_decision")
+    @extend_schema(request=AcceptInput, responses={200: StatusOutput, **error_responses(400, 401, 403, 404, 409)},
+                   operation_id="proposal_decision")
     def post(self, request, pk, decision):
         if decision == "accept":
             data = _valid(AcceptInput, request)
@@ -118,7 +122,8 @@ class SubscriptionCreateApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=SubscriptionInput, responses={201: inline_serializer(
-        "SubscriptionCreated", {"id": serializers.IntegerField(), "feed": serializers.CharField()})})
+        "SubscriptionCreated", {"id": serializers.IntegerField(), "feed": serializers.CharField()}),
+        **error_responses(400, 401, 403)})
     def post(self, request):
         data = _valid(SubscriptionInput, request)
         subscription = subscriptions.subscription_create(user=request.user, **data)

@@ -165,21 +165,6 @@ def start_gunicorn(tmp_path, env, *, workers=2, timeout=40):
     raise AssertionError(f"gunicorn did not answer /health/ within {timeout} s:\n{server.output()[-3000:]}")
 
 
-@pytest.fixture(autouse=True)
-def _ops_boundaries(request, django_db_blocker):
-    """Boundaries back in place for every database test here, also those that only carry the django_db marker
-    (tests/conftest.py restores them only when django_db_setup is among the test's requested fixtures)."""
-    if request.node.get_closest_marker("django_db") is None:
-        return
-    from commons.models import Region
-    from tests.conftest import restore_boundaries
-
-    request.getfixturevalue("django_db_setup")
-    with django_db_blocker.unblock():
-        if not Region.objects.exists():
-            restore_boundaries()
-
-
 @pytest.fixture(scope="session")
 def collected_static(tmp_path_factory, django_db_setup):
     """collectstatic once (fingerprinted, compressed), as production serves it: pages need its manifest."""

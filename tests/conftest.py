@@ -15,6 +15,12 @@ from pytest_django.plugin import blocking_manager_key
 from commons.models import Region
 
 REPO = Path(__file__).resolve().parent.parent
+# Debian's Chromium, driven by Playwright (never a downloaded browser); flags from ../shared/ENVIRONMENT.md.
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
 CACHE_TABLES = [("commons_region", "region"), ("commons_province", "province"), ("commons_municipality", "municipality")]
 
 
@@ -65,3 +71,17 @@ def pytest_runtest_setup(item):
     with item.config.stash[blocking_manager_key].unblock():
         if not Region.objects.exists():
             restore_boundaries()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole run: Playwright's sync API cannot nest two of them."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+

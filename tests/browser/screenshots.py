@@ -20,7 +20,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE  # noqa: E402
+from tests.browser.conftest import DESKTOP, PHONE  # noqa: E402
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 PAGES = [
     ("home", "/"), ("home-lazio", "/?region=12&kind=building,land"), ("home-zoom", "/#15/41.8948/12.4853"),

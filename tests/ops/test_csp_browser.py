@@ -2,7 +2,6 @@
 production settings and reports no CSP violation, no script error, and the maps draw their sites."""
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -11,9 +10,6 @@ from commons.services.demo import seed_demo
 from tests.ops.conftest import production_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 WATCH = """document.addEventListener("securitypolicyviolation", e => {
   (window.__csp = window.__csp || []).push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
@@ -21,14 +17,8 @@ WATCH = """document.addEventListener("securitypolicyviolation", e => {
 
 
 @pytest.fixture
-def chromium():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+def chromium(browser):
+    return browser  # the session's one Chromium (tests/conftest.py)
 
 
 def open_context(browser, url):

@@ -16,7 +16,7 @@ import pytest
 
 from commons.models import Site
 from commons.services.demo import seed_demo
-from tests.ops.conftest import ALLOWED_HOST, REPO, fetch, free_port
+from tests.ops.conftest import ALLOWED_HOST, REPO, fetch, free_ports
 from tests.ops.test_uploads_privacy import tile_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,7 +76,8 @@ def nginx(tmp_path, collected_static):
     processes = []
 
     def start(app_port):
-        ports = {"http_port": free_port(), "https_port": free_port()}
+        http_port, https_port = free_ports(2)
+        ports = {"http_port": http_port, "https_port": https_port}
         media = tmp_path / "media"
         (media / "photos").mkdir(parents=True)
         main = nginx_config(tmp_path, app_port=app_port, static=collected_static, media=media, **ports)

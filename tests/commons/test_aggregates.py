@@ -1,0 +1,216 @@
+"""The precomputed site counts (commons.models.aggregates) equal the live counts after every kind of write, and
+the tiles and stats read from them answer exactly what the live queries answer.
+
+The oracle is independent of the SQL that maintains the aggregates: Python recomputes every key and slot from the
+sites' own rows, and compares with the stored cumulative arrays decoded back into per-slot counts.
+"""
+
+import math
+from collections import Counter, defaultdict
+
+import mapbox_vector_tile
+import pytest
+from django.contrib.gis.geos import Point
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Count
+
+from commons.models import Ownership, Site, SiteAggregate, SiteKind, SiteStatus
+from commons.models.aggregates import (
+    GRID_LEVELS, KINDS, OWNERSHIPS, STATUSES, WORLD, Selection, main_slot, ownership_slot, tile_grid,
+)
+from commons.services.demo import seed_demo
+from commons.services.lifecycle import site_hide, site_mark_duplicate, site_restore, site_verify
+from commons.services.sites import site_report, site_update
+from mapping.filters import SiteFilterSet
+from mapping.tiles import render_tile
+from tests.factories import MILANO, NAPOLI, ROMA, SiteFactory, moderator_user, verified_user
+
+pytestmark = pytest.mark.django_db
+PESCARA = (14.2140, 42.4640)
+
+
+def keys_of(row):
+    region, province, inner, x, y = row
+    keys = [(0, 0, 0, region, "", ""), (0, 0, 0, region, province, inner)]
+    for level in GRID_LEVELS:
+        cell = 2 * WORLD / 2**level
+        keys.append((level, math.floor((x + WORLD) / cell), math.floor((y + WORLD) / cell), region, province, inner))
+    return keys
+
+
+def expected():
+    """{key: Counter({(status, kind, ownership): sites})} from the visible sites themselves."""
+    counts = defaultdict(Counter)
+    rows = Site.objects.visible().values_list("status", "kind", "ownership", "region_id", "province_id",
+                                              "municipality__inner_area_class", "location_3857")
+    for status, kind, ownership, region, province, inner, point in rows:
+        for key in keys_of((region, province, inner or "", point.x, point.y)):
+            counts[key][(status, kind, ownership)] += 1
+    return dict(counts)
+
+
+def stored():
+    """The same, decoded from the cumulative arrays (and both arrays checked against each other)."""
+    counts = {}
+    for row in SiteAggregate.objects.filter(total__gt=0):
+        main = [b - a for a, b in zip([0, *row.cum_main], row.cum_main)]
+        by_ownership = [b - a for a, b in zip([0, *row.cum_ownership], row.cum_ownership)]
+        slots = Counter({(s, k, o): main[main_slot(si, ki, oi) - 1] for si, s in enumerate(STATUSES)
+                         for ki, k in enumerate(KINDS) for oi, o in enumerate(OWNERSHIPS)})
+        assert all(by_ownership[ownership_slot(oi, si) - 1] == sum(n for (s, _k, o), n in slots.items()
+                                                                    if (s, o) == (st, ow))
+                   for oi, ow in enumerate(OWNERSHIPS) for si, st in enumerate(STATUSES))
+        assert row.total == sum(slots.values())
+        counts[(row.level, row.cx, row.cy, row.region, row.province, row.inner_class)] = +slots
+    return counts
+
+
+def assert_current():
+    assert stored() == expected()
+
+
+def test_the_value_lists_are_the_choices_of_site():
+    assert set(KINDS) == set(SiteKind.values) and set(OWNERSHIPS) == set(Ownership.values)
+    assert set(STATUSES) == set(SiteStatus.values) - {SiteStatus.DUPLICATE}
+
+
+def test_every_kind_status_and_ownership_is_counted_in_its_slot():
+    for i, (kind, status, ownership) in enumerate(zip(KINDS * 5, STATUSES * 9, OWNERSHIPS * 7)):
+        SiteFactory(kind=kind, status=status, ownership=ownership,
+                    location=Point(ROMA[0] + i * 0.01, ROMA[1] + (i % 7) * 0.01, srid=4326))
+    assert len(expected()) > 0
+    assert_current()
+
+
+def test_creates_edits_and_moves_across_regions_keep_them_current():
+    citizen = verified_user()
+    site = site_report(reporter=citizen, title="Ex scuola", kind=SiteKind.BUILDING, location=Point(*ROMA, srid=4326))
+    SiteFactory(location=Point(*MILANO, srid=4326), ownership=Ownership.PRIVATE)
+    assert_current()
+    site = site_update(site_id=site.pk, expected_version=site.version, changes={"kind": SiteKind.LAND})
+    assert_current()
+    site = site_update(site_id=site.pk, expected_version=site.version,
+                       changes={"location": Point(*NAPOLI, srid=4326)})
+    assert site.region_id == "15"  # Lazio -> Campania
+    assert_current()
+    site_update(site_id=site.pk, expected_version=site.version, changes={"title": "Only the title"})
+    assert_current()
+
+
+def test_status_changes_hide_merge_and_restore_keep_them_current():
+    first, second = SiteFactory(), SiteFactory(location=Point(*PESCARA, srid=4326))
+    moderator = moderator_user()
+    site_verify(site_id=first.pk, actor=moderator)
+    assert_current()
+    site_mark_duplicate(site_id=second.pk, survivor_id=first.pk, actor=moderator, reason="Stesso bene")
+    assert_current()
+    site_hide(site_id=first.pk, actor=moderator, reason="Dati personali")
+    assert_current()
+    site_restore(site_id=second.pk, actor=moderator)
+    site_restore(site_id=first.pk, actor=moderator)
+    assert_current()
+    assert Site.objects.visible().count() == 2
+
+
+def test_bulk_updates_raw_sql_and_deletes_keep_them_current():
+    seed_demo(sites=400, seed=5)  # COPY with the triggers off, then counted once
+    assert_current()
+    Site.objects.filter(kind=SiteKind.BUILDING).update(status=SiteStatus.ARCHIVED, ownership=Ownership.STATE)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE commons_site SET location = ST_Translate(location, 0.02, 0.01) WHERE id % 3 = 0")
+        cursor.execute("UPDATE commons_site SET hidden = true WHERE id % 5 = 0")
+    assert_current()
+    unclaimed = Site.objects.filter(proposals__isnull=True, children__isnull=True, duplicates__isnull=True)
+    unclaimed.order_by("pk").first().delete()
+    unclaimed.filter(kind=SiteKind.LAND).delete()
+    assert_current()
+
+
+def test_a_changed_inner_areas_class_moves_the_counts():
+    SiteFactory(), SiteFactory(location=Point(*MILANO, srid=4326))
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE commons_municipality SET inner_area_class = 'E' WHERE code = '058091'")
+    assert_current()
+
+
+def test_truncate_empties_them():
+    SiteFactory()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks may be pending for TRUNCATE
+        cursor.execute("TRUNCATE commons_site CASCADE")
+    assert not SiteAggregate.objects.exists()
+
+
+def test_an_unknown_kind_is_refused_rather_than_counted_nowhere():
+    site = SiteFactory()
+    with pytest.raises(DatabaseError, match="site aggregates do not know"), transaction.atomic():
+        Site.objects.filter(pk=site.pk).update(kind="castle")
+
+
+def test_the_command_checks_and_rebuilds():
+    seed_demo(sites=200, seed=2)
+    call_command("rebuild_aggregates", "--check")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE commons_siteaggregate SET total = total + 1 WHERE level = 13")
+    with pytest.raises(CommandError, match="differ"):
+        call_command("rebuild_aggregates", "--check")
+    call_command("rebuild_aggregates")
+    call_command("rebuild_aggregates", "--check")
+    assert_current()
+
+
+def cluster_counts(data):
+    layers = mapbox_vector_tile.decode(data) if data else {}
+    features = layers.get("site_clusters", {}).get("features", [])
+    return sorted(f["properties"]["count"] for f in features)
+
+
+QUERIES = [
+    {}, {"kind": "land"}, {"status": "reported,verified"}, {"ownership": "municipality,private"},
+    {"kind": "building,industrial", "status": "verified", "ownership": "state,region,confiscated"},
+    {"region": "12,15"}, {"province": "058"}, {"inner": "aree_interne"}, {"inner": "A", "kind": "land"},
+    {"status": "duplicate"},
+]
+
+
+def test_low_zoom_tiles_from_the_aggregates_equal_the_live_aggregation():
+    seed_demo(sites=1500, seed=11)
+    for query in QUERIES:
+        filterset = SiteFilterSet(query)
+        assert filterset.is_valid()
+        selection = Selection.from_filters(filterset.form.cleaned_data)
+        assert selection is not None
+        for lon, lat in (ROMA, MILANO, NAPOLI):
+            for z in (3, 5, 6, 7, 8):
+                n = 2**z
+                x = int((lon + 180) / 360 * n)
+                y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+                live = cluster_counts(render_tile(filterset.qs, z, x, y))
+                assert cluster_counts(render_tile(filterset.qs, z, x, y, selection)) == live, (query, z, x, y)
+
+
+def test_stats_from_the_aggregates_equal_the_live_group_by():
+    seed_demo(sites=800, seed=12)
+    for query in QUERIES:
+        filterset = SiteFilterSet(query)
+        assert filterset.is_valid()
+        rows = filterset.qs.order_by().values_list("region_id", "kind", "status").annotate(n=Count("id"))
+        live = sorted(rows)
+        selection = Selection.from_filters(filterset.form.cleaned_data)
+        assert SiteAggregate.objects.region_kind_status_counts(selection) == live, query
+
+
+def test_filters_the_aggregates_cannot_answer_are_left_to_the_live_query():
+    filterset = SiteFilterSet({"kind": "land", "q": "scuola"})
+    assert filterset.is_valid()
+    assert Selection.from_filters(filterset.form.cleaned_data) is None
+    assert Selection.from_filters({"municipality": ["058091"], "kind": None}) is None
+    assert Selection.from_filters({"kind": ["land"], "bbox": None}) == Selection(kinds=("land",))
+
+
+def test_the_grid_of_a_tile():
+    assert tile_grid(8, 136, 95) == (13, 0, (136 * 32, 136 * 32 + 31), ((255 - 95) * 32, (255 - 95) * 32 + 31))
+    assert tile_grid(3, 4, 2)[:2] == (10, 2)
+    with pytest.raises(ValueError):
+        tile_grid(9, 0, 0)

@@ -9,6 +9,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from commons.geovalidation import POLYGONAL, as_multipolygon, parse_geometry
 from commons.models import LegalInstrument, ReuseCategory, SubscriptionKind
 from commons.services import lifecycle, proposals, subscriptions
 from mapping.api.schema import error_responses
@@ -47,10 +48,16 @@ class ProposalInput(serializers.Serializer):
 
 
 class SubscriptionInput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[k for k in SubscriptionKind.choices if k[0] not in ("site", "polygon")])
+    kind = serializers.ChoiceField(choices=[k for k in SubscriptionKind.choices if k[0] != "site"])
     area_code = serializers.RegexField(r"^\d{2,6}$", required=False, allow_blank=True, default="")
     query = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    polygon = serializers.JSONField(required=False, default=None, help_text="GeoJSON Polygon or MultiPolygon")
     name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+
+    def validate_polygon(self, value):
+        if value is None:
+            return None
+        return as_multipolygon(parse_geometry(value, field="polygon", allowed=POLYGONAL))
 
 
 StatusOutput = inline_serializer("LifecycleResult", {"id": serializers.IntegerField(), "status": serializers.CharField(),

@@ -127,3 +127,31 @@ def test_bad_decision_input_is_a_clear_400():
     assert response.status_code == 400
     fields = {e["field"] for e in response.json()["errors"]}
     assert {"legal_instrument", "instrument_start"} <= fields
+
+
+def test_following_a_drawn_polygon_through_the_api_validates_it():
+    client = APIClient()
+    client.force_authenticate(verified_user())
+    ring = [[12.4, 41.8], [12.6, 41.8], [12.6, 41.95], [12.4, 41.95], [12.4, 41.8]]
+    created = client.post("/api/v1/subscriptions/", {"kind": "polygon", "polygon": {
+        "type": "Polygon", "coordinates": [ring]}}, format="json")
+    assert created.status_code == 201
+    bow_tie = [[12.4, 41.8], [12.6, 41.95], [12.6, 41.8], [12.4, 41.95], [12.4, 41.8]]
+    refused = client.post("/api/v1/subscriptions/", {"kind": "polygon", "polygon": {
+        "type": "Polygon", "coordinates": [bow_tie]}}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["field"] == "polygon"
+    assert refused.json()["errors"][0]["code"] == "self_intersection"
+
+
+def test_a_merged_duplicate_redirects_to_its_survivor_and_comes_back_when_restored():
+    moderator = moderator_user()
+    survivor, duplicate = SiteFactory(), SiteFactory()
+    client = APIClient()
+    client.force_authenticate(moderator)
+    assert client.post(f"/api/v1/sites/{duplicate.pk}/actions/mark-duplicate/", {"survivor": survivor.pk},
+                       format="json").status_code == 200
+    response = APIClient().get(f"/api/v1/sites/{duplicate.pk}/")
+    assert response.status_code == 301 and response["Location"].endswith(f"/api/v1/sites/{survivor.pk}/")
+    assert client.post(f"/api/v1/sites/{duplicate.pk}/actions/restore/", {}, format="json").status_code == 200
+    assert APIClient().get(f"/api/v1/sites/{duplicate.pk}/").status_code == 200

@@ -6,6 +6,7 @@ import re
 from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db.models import Count
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from commons.errors import StaleVersionError
-from commons.models import ProposalStatus, Site, SiteSource, SourceDataset
+from commons.models import ProposalStatus, Site, SiteSource, SiteStatus, SourceDataset
 from commons.policy import require
 from commons.services.sites import site_report, site_update
 from mapping.api.errors import PreconditionRequired, RegistryErrors
@@ -115,8 +116,12 @@ class SiteDetail(APIView):
     content_negotiation_class = FirstRendererNegotiation
 
     @extend_schema(operation_id="sites_retrieve", summary="One site as a GeoJSON Feature (with ETag)",
-                   responses={(200, GEOJSON): SiteDetailSerializer, **error_responses(404)})
+                   responses={(200, GEOJSON): SiteDetailSerializer, 301: None, **error_responses(404)})
     def get(self, request, pk):
+        survivor = (Site.objects.filter(pk=pk, status=SiteStatus.DUPLICATE, hidden=False)
+                    .values_list("duplicate_of_id", flat=True).first())
+        if survivor:  # a merged duplicate lives on as its survivor
+            return HttpResponsePermanentRedirect(reverse("api:site-detail", args=[survivor]))
         site = get_object_or_404(_detail_queryset(), pk=pk)
         return geojson_response(site_feature(site, request), headers={"ETag": site_etag(site)})
 

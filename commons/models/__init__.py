@@ -1,3 +1,4 @@
+from .aggregates import SiteAggregate
 from .areas import InnerAreaClass, Municipality, Province, Region
 from .cooperatives import Cooperative, CooperativeMembership, LegalForm, MemberRole, Sector
 from .datasets import ImportRun, SourceDataset

@@ -137,11 +137,15 @@ def _copy_sites(rows, progress):
         # ALTER TABLE needs no pending deferred checks (e.g. from a --reset delete): run them first.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("ALTER TABLE commons_site DISABLE TRIGGER USER")
+        cursor.execute("SELECT coalesce(max(id), 0) + 1 FROM commons_site")  # the table is locked from here
+        first_id = cursor.fetchone()[0]
         with cursor.copy(f"COPY commons_site ({', '.join(columns)}) FROM STDIN") as copy:
             for row in progress(rows):
                 copy.write_row(row)
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # run the deferred foreign-key checks now
         cursor.execute("ALTER TABLE commons_site ENABLE TRIGGER USER")
+        # The aggregate triggers (commons.models.aggregates) were off too: count the new rows once.
+        cursor.execute("SELECT commons_site_aggregates_add_sites(%s)", [first_id])
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 

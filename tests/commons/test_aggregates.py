@@ -199,6 +199,7 @@ def test_stats_from_the_aggregates_equal_the_live_group_by():
         live = sorted(rows)
         selection = Selection.from_filters(filterset.form.cleaned_data)
         assert SiteAggregate.objects.region_kind_status_counts(selection) == live, query
+        assert SiteAggregate.objects.count_matching(selection) == filterset.qs.count(), query
 
 
 def test_filters_the_aggregates_cannot_answer_are_left_to_the_live_query():

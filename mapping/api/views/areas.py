@@ -1,5 +1,6 @@
 """Regions, provinces and municipalities with their counts of visible sites; counts by region × kind × status."""
 
+import functools
 import json
 
 from django.conf import settings
@@ -13,13 +14,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from commons.models import InnerAreaClass, Municipality, Province, Region, Site
+from commons.models import InnerAreaClass, Municipality, Province, Region, Site, SiteAggregate
 from mapping.api.errors import RegistryErrors, error
 from mapping.api.pagination import CappedLimitOffsetPagination
 from mapping.api.schema import AreaDetailSerializer, AreaSerializer, StatsSerializer, error_responses
 from mapping.api.schema import paginated, site_filter_parameters
 from mapping.api.views.community import PAGE, checked_params
-from mapping.filters import IstatCodesField, ValuesField, filter_sites
+from mapping.filters import IstatCodesField, ValuesField
+from mapping.tiles import cached_filters
 
 LEVELS = {
     "regions": (Region, "region_id", ()),
@@ -49,6 +51,10 @@ def _area_row(area, level, counts):
 
 
 def _site_counts(column, codes):
+    """{code: visible sites}: regions and provinces from the precomputed counts, municipalities (an index on
+    municipality leads) live."""
+    if column in ("region_id", "province_id"):
+        return SiteAggregate.objects.totals(column.removesuffix("_id"), codes)
     visible = Site.objects.visible().filter(**{f"{column}__in": codes})
     return dict(visible.order_by().values_list(column).annotate(n=Count("id")))
 
@@ -128,17 +134,35 @@ class Stats(APIView):
     @extend_schema(operation_id="stats_retrieve", summary="Counts of sites by region × kind × status",
                    parameters=site_filter_parameters(), responses={200: StatsSerializer, **error_responses(400)})
     def get(self, request):
-        sites = filter_sites(request.query_params)
-        rows = list(sites.order_by().values("region_id", "kind", "status").annotate(count=Count("id"))
-                    .order_by("region_id", "kind", "status"))
-        names = dict(Region.objects.values_list("code", "name"))
-        result = {"total": 0, "by_region": {}, "by_kind": {}, "by_status": {}, "rows": []}
-        for row in rows:
-            region, count = row["region_id"], row["count"]
-            result["total"] += count
-            for key, value in (("by_region", region), ("by_kind", row["kind"]), ("by_status", row["status"])):
-                result[key][value] = result[key].get(value, 0) + count
-            result["rows"].append({"region": region, "region_name": names.get(region, ""), "kind": row["kind"],
-                                   "status": row["status"], "count": count})
+        rows = _region_kind_status_counts(request.META.get("QUERY_STRING", ""))
+        names = _region_names()
+        result = {"total": sum(row[3] for row in rows), "by_region": _sums(rows, 0), "by_kind": _sums(rows, 1),
+                  "by_status": _sums(rows, 2),
+                  "rows": [{"region": region, "region_name": names.get(region, ""), "kind": kind, "status": status,
+                            "count": count} for region, kind, status, count in rows]}
         result.update(licence=settings.REGISTRY_DATA_LICENCE, attribution=settings.REGISTRY_ATTRIBUTION)
         return Response(result)
+
+
+@functools.lru_cache(maxsize=1)
+def _region_names():
+    """ISTAT's 20 regions: loaded once per worker (a query per request cost ~0.4 ms of a ~5 ms answer)."""
+    return dict(Region.objects.values_list("code", "name"))
+
+
+def _sums(rows, column):
+    sums = {}
+    for row in rows:
+        sums[row[column]] = sums.get(row[column], 0) + row[3]
+    return sums
+
+
+def _region_kind_status_counts(query_string):
+    """[(region, kind, status, count)] sorted: from the precomputed counts when they answer every filter
+    (a few hundred rows instead of a GROUP BY over up to a million sites), else live. The validated filters
+    are shared with the tiles' per-worker cache (bad ones raise FilterParamsError, answered 400)."""
+    sites, selection = cached_filters(query_string)
+    if selection is not None:
+        return SiteAggregate.objects.region_kind_status_counts(selection)
+    rows = sites.order_by().values_list("region_id", "kind", "status").annotate(count=Count("id"))
+    return list(rows.order_by("region_id", "kind", "status"))

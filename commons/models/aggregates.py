@@ -1,0 +1,263 @@
+"""Counts of visible sites, precomputed and kept current by PostgreSQL on every write to commons_site.
+
+Why: at national scale (1M sites) a low-zoom map tile or a table of counts would otherwise group hundreds of
+thousands of rows per request (0.5-2 s). These rows answer them by reading a few hundred.
+
+What a row holds: the visible sites (not hidden, not duplicates) of one key —
+- level 0, province '' : one region (the counts per region);
+- level 0, province set: one province and one SNAI inner-areas class (the class of the site's municipality);
+- level 10-13          : one cell of the Web Mercator grid of that level (2^level cells per side, cx from the
+  west and cy from the south), split by province and inner-areas class. A tile at zoom z <= 8 has 32 × 32 of
+  these cells at level z + 5 (CELLS_PER_TILE in mapping/tiles.py), so a tile reads the rows of its cells.
+Per row: `total`, the sums of the sites' Web Mercator x and y (their mean places the cluster) and two cumulative
+count arrays over kind × status × ownership, so any combination of those filters is a few array lookups:
+- `cum_main[i]`: sites whose slot (status, kind, ownership; status major) is <= i; 6 × 10 × 8 = 480 slots;
+- `cum_ownership[i]`: the same over (ownership, status) only, 8 × 6 = 48 slots (ownership filters would
+  otherwise need up to 120 lookups in cum_main).
+A filter selecting slots a..b counts cum[b] - cum[a-1]. The arrays are dense and stored uncompressed (STORAGE
+PLAIN): a subscript then costs ~0.1 µs, where sparse arrays searched with width_bucket cost ~2 µs (measured).
+
+Who writes: statement-level triggers on commons_site (insert, update, delete, truncate) and on
+commons_municipality (a changed inner-areas class), installed by migration 0003 with the SQL functions
+`commons_site_aggregates_rebuild()` and `commons_site_aggregates_add_sites(first_id)`. Bulk loads that disable
+user triggers (the demo seeder's COPY) call `add_sites` afterwards; `manage.py rebuild_aggregates` recomputes
+everything. The value lists below are frozen into those SQL functions: changing a choice of Site needs a new
+migration that recreates them (tests/commons/test_aggregates.py fails until then).
+
+Filters these rows cannot answer (text search, spatial filters, municipality, land area, update date, claimed)
+make callers fall back to the live query over commons_site.
+"""
+
+import functools
+from dataclasses import dataclass
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection, models, transaction
+
+WORLD = 20037508.342789244  # half the width of the Web Mercator square, metres
+GRID_LEVELS = (10, 11, 12, 13)
+TILE_CELLS_SHIFT = 5  # 2^5 = 32 cells per tile side: tile zoom z uses grid level z + 5
+
+STATUSES = ("reported", "verified", "assigned", "in_reuse", "rejected", "archived")  # duplicates never count
+KINDS = ("building", "land", "village", "natural", "cultural", "urban_complex", "periphery", "industrial",
+         "infrastructure", "other")
+OWNERSHIPS = ("state", "region", "municipality", "other_public", "private", "confiscated", "ecclesiastical",
+              "unknown")
+MAIN_SLOTS = len(STATUSES) * len(KINDS) * len(OWNERSHIPS)
+OWNERSHIP_SLOTS = len(OWNERSHIPS) * len(STATUSES)
+
+
+def main_slot(status, kind, ownership):
+    """1-based position of (status, kind, ownership) indexes in cum_main."""
+    return (status * len(KINDS) + kind) * len(OWNERSHIPS) + ownership + 1
+
+
+def ownership_slot(ownership, status):
+    return ownership * len(STATUSES) + status + 1
+
+
+def _indexes(values, names):
+    return None if values is None else sorted({names.index(v) for v in values if v in names})
+
+
+def _runs(slots):
+    runs = []
+    for slot in slots:
+        if runs and runs[-1][1] == slot - 1:
+            runs[-1][1] = slot
+        else:
+            runs.append([slot, slot])
+    return runs
+
+
+def _gaps(runs, size):
+    gaps, start = [], 1
+    for a, b in runs:
+        if a > start:
+            gaps.append([start, a - 1])
+        start = b + 1
+    if start <= size:
+        gaps.append([start, size])
+    return gaps
+
+
+def range_sum_sql(column, slots, size):
+    """SQL summing the counts of `slots` from a cumulative array: one difference per run of consecutive slots,
+    or `total` minus the runs left out when those are fewer."""
+    runs = _runs(sorted(set(slots)))
+    left_out = _gaps(runs, size)
+
+    def terms(ranges):
+        return " + ".join(f"({column}[{b}]" + (f" - {column}[{a - 1}])" if a > 1 else ")") for a, b in ranges)
+
+    if not runs:
+        return "0"
+    if not left_out:
+        return "total"
+    if len(left_out) < len(runs):
+        return f"(total - ({terms(left_out)}))"
+    return f"({terms(runs)})"
+
+
+@functools.lru_cache(maxsize=4096)
+def _count_sql(statuses, kinds, ownerships):
+    """SQL counting a row's sites with these status, kind and ownership indexes (None: any)."""
+    if statuses is None and kinds is None and ownerships is None:
+        return "total"
+    all_s, all_k, all_o = range(len(STATUSES)), range(len(KINDS)), range(len(OWNERSHIPS))
+    if kinds is None and ownerships is not None:
+        slots = [ownership_slot(o, s) for o in ownerships for s in (all_s if statuses is None else statuses)]
+        return range_sum_sql("cum_ownership", slots, OWNERSHIP_SLOTS)
+    slots = [main_slot(s, k, o) for s in (all_s if statuses is None else statuses)
+             for k in (all_k if kinds is None else kinds) for o in (all_o if ownerships is None else ownerships)]
+    return range_sum_sql("cum_main", slots, MAIN_SLOTS)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The site filters the aggregates answer; None means "not filtered"."""
+
+    regions: tuple = None
+    provinces: tuple = None
+    inner_classes: tuple = None
+    kinds: tuple = None
+    statuses: tuple = None
+    ownerships: tuple = None
+
+    # Filter parameter (mapping.filters) -> field of the selection.
+    PARAMETERS = {"region": "regions", "province": "provinces", "inner": "inner_classes", "kind": "kinds",
+                  "status": "statuses", "ownership": "ownerships"}
+
+    @classmethod
+    def from_filters(cls, values):
+        """From cleaned filter values ({parameter: value or None}); None when a filter outside PARAMETERS is set."""
+        chosen = {name: value for name, value in values.items() if value not in (None, "", [], ())}
+        if set(chosen) - set(cls.PARAMETERS):
+            return None
+        return cls(**{cls.PARAMETERS[name]: tuple(value) for name, value in chosen.items()})
+
+    @property
+    def by_province(self):
+        """Whether rows split by province and inner-areas class are needed (rather than per region)."""
+        return self.provinces is not None or self.inner_classes is not None
+
+    def area_conditions(self):
+        """(SQL conditions, params) on the key columns."""
+        conditions, params = [], []
+        for column, values in (("region", self.regions), ("province", self.provinces),
+                               ("inner_class", self.inner_classes)):
+            if values is not None:
+                conditions.append(f"{column} = ANY(%s)")
+                params.append(list(values))
+        return conditions, params
+
+    def count_sql(self, statuses=None, kinds=None):
+        """SQL counting a row's matching sites; `statuses`/`kinds` (index lists) narrow it to one stats column."""
+        s = _indexes(self.statuses, STATUSES) if statuses is None else statuses
+        k = _indexes(self.kinds, KINDS) if kinds is None else kinds
+        o = _indexes(self.ownerships, OWNERSHIPS)
+        return _count_sql(*(None if v is None else tuple(v) for v in (s, k, o)))
+
+
+def tile_grid(z, x, y):
+    """(level, shift, cx range, cy range): the stored cells under tile z/x/y, grouped `>> shift` into its
+    32 × 32 cells (tiles below zoom 5 group the level-10 cells)."""
+    level = max(z + TILE_CELLS_SHIFT, GRID_LEVELS[0])
+    if level > GRID_LEVELS[-1]:
+        raise ValueError(f"no aggregates for zoom {z}")
+    shift = level - (z + TILE_CELLS_SHIFT)
+    side = 1 << (TILE_CELLS_SHIFT + shift)
+    cx0, cy0 = x * side, ((1 << z) - 1 - y) * side
+    return level, shift, (cx0, cx0 + side - 1), (cy0, cy0 + side - 1)
+
+
+class SiteAggregateQuerySet(models.QuerySet):
+    def rebuild(self):
+        """Recompute every row from commons_site (writers wait; readers keep the old rows until commit)."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT commons_site_aggregates_rebuild()")
+            return cursor.fetchone()[0]
+
+    def add_sites(self, first_id):
+        """Count the sites with id >= first_id, loaded while the triggers were disabled."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT commons_site_aggregates_add_sites(%s)", [first_id])
+
+    def cells_sql(self, selection, z, x, y):
+        """(SQL, params) of the non-empty cells of tile z/x/y: columns gx, gy, count, x, y (the cell's
+        count and the mean Web Mercator position of its matching sites, weighted per row)."""
+        level, shift, (x0, x1), (y0, y1) = tile_grid(z, x, y)
+        conditions, params = selection.area_conditions()
+        where = "".join(f" AND {condition}" for condition in conditions)
+        sql = (
+            "SELECT gx, gy, sum(c)::bigint AS count, sum(sum_x * c / total) / sum(c) AS x, "
+            "sum(sum_y * c / total) / sum(c) AS y FROM ("
+            f"SELECT cx >> {shift} AS gx, cy >> {shift} AS gy, total, sum_x, sum_y, {selection.count_sql()} AS c "
+            f"FROM commons_siteaggregate WHERE level = %s AND cx BETWEEN %s AND %s AND cy BETWEEN %s AND %s{where}"
+            ") cells WHERE c > 0 GROUP BY gx, gy"
+        )
+        return sql, [level, x0, x1, y0, y1, *params]
+
+    def region_kind_status_counts(self, selection):
+        """[(region, kind, status, count)] with count > 0, sorted like the live GROUP BY."""
+        s = _indexes(selection.statuses, STATUSES)
+        k = _indexes(selection.kinds, KINDS)
+        pairs = [(si, ki) for si in (range(len(STATUSES)) if s is None else s)
+                 for ki in (range(len(KINDS)) if k is None else k)]
+        if not pairs:
+            return []
+        conditions, params = selection.area_conditions()
+        conditions.insert(0, "province <> ''" if selection.by_province else "province = ''")
+        columns = ", ".join(f"sum({selection.count_sql(statuses=[si], kinds=[ki])})" for si, ki in pairs)
+        sql = (f"SELECT region, {columns} FROM commons_siteaggregate WHERE level = 0 AND "
+               f"{' AND '.join(conditions)} GROUP BY region")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        counts = [(region, KINDS[ki], STATUSES[si], count) for region, *values in rows
+                  for (si, ki), count in zip(pairs, values) if count]
+        return sorted(counts)
+
+    def count_matching(self, selection):
+        """How many visible sites match `selection` (what a COUNT(*) over commons_site would answer)."""
+        conditions, params = selection.area_conditions()
+        conditions.insert(0, "province <> ''" if selection.by_province else "province = ''")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT coalesce(sum({selection.count_sql()}), 0) FROM commons_siteaggregate "
+                           f"WHERE level = 0 AND {' AND '.join(conditions)}", params)
+            return int(cursor.fetchone()[0])
+
+    def totals(self, area, codes):
+        """{code: visible sites} for regions or provinces (area = "region" or "province")."""
+        if area not in ("region", "province"):
+            raise ValueError(area)
+        condition = "province = ''" if area == "region" else "province <> ''"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {area}, sum(total) FROM commons_siteaggregate WHERE level = 0 AND {condition} "
+                           f"AND {area} = ANY(%s) GROUP BY {area} HAVING sum(total) > 0", [list(codes)])
+            return dict(cursor.fetchall())
+
+
+class SiteAggregate(models.Model):
+    """One key's counts (see the module docstring). Written only by the database triggers."""
+
+    pk = models.CompositePrimaryKey("level", "cx", "cy", "region", "province", "inner_class")
+    level = models.SmallIntegerField()
+    cx = models.IntegerField()
+    cy = models.IntegerField()
+    region = models.CharField(max_length=6)
+    province = models.CharField(max_length=6, blank=True)
+    inner_class = models.CharField(max_length=1, blank=True)
+    total = models.IntegerField()
+    sum_x = models.FloatField()
+    sum_y = models.FloatField()
+    cum_main = ArrayField(models.IntegerField(), size=MAIN_SLOTS)
+    cum_ownership = ArrayField(models.IntegerField(), size=OWNERSHIP_SLOTS)
+
+    objects = SiteAggregateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "site aggregate"
+
+    def __str__(self):
+        return f"level {self.level} ({self.cx}, {self.cy}) {self.region}/{self.province}/{self.inner_class}"

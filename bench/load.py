@@ -25,6 +25,8 @@ def wrk_once(base_url, paths_file, connections, seconds, timeout=30):
         raise RuntimeError(f"wrk gave no summary: {result.stdout[-1500:]} {result.stderr[-1500:]}")
     raw = json.loads(line.removeprefix("WRK_JSON "))
     requests = raw["requests"]
+    if not requests:  # every request took longer than the run: no latency to report
+        return {"requests": 0, "rps": 0.0, "errors": sum(raw["errors"].values()), "error_kinds": raw["errors"]}
     latency = raw["latency_us"]
     return {
         "requests": requests,

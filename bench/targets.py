@@ -77,7 +77,9 @@ def statements(path):
         raise RuntimeError(f"{path} answered {response.status_code}: {response.content[:300]!r}")
     selects = [q["sql"] for q in captured.captured_queries
                if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))]
-    return "".join(f"{sql};\n" for sql in selects)
+    # A statement sent with set_config(..., true) before it (the tiles' planner settings, pghistory's context)
+    # ran as one implicit transaction; pgbench sends each part alone, so make that transaction explicit.
+    return "".join(f"BEGIN;\n{sql};\nCOMMIT;\n" if "set_config(" in sql else f"{sql};\n" for sql in selects)
 
 
 def compose(sql, params):

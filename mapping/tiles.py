@@ -44,6 +44,10 @@ POINT_PROPERTIES = ["kind", "status", "ownership", "title", "has_outline"]
 CACHED_QUERIES = 256  # distinct filter query strings kept per worker
 # Stand-ins for x and y while a statement is compiled once per (filters, zoom); never valid tile numbers.
 X_PLACEHOLDER, Y_PLACEHOLDER = -987_654_321, -987_654_322
+# Sent in the same round trip as a tile read from commons_site, local to that statement's implicit transaction.
+# Parallel workers and JIT compilation cost more than they save on a tile (1M sites, 2 cores: a dense z11 tile
+# takes 49 ms with a parallel worker and 9 ms without; JIT adds ~30 ms to a live text-search z5 tile).
+PLANNER_SETTINGS = "SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true); "
 
 
 def _tile_numbers(z, x, y):
@@ -178,6 +182,7 @@ def _compiled(query_string, z):
 
 
 def cached_tile_sql(query_string, z, x, y):
+    """(SQL, params) of the tile; the statements reading commons_site come with PLANNER_SETTINGS before them."""
     sites, selection = cached_filters(query_string)
     if z <= AGGREGATE_MAX_ZOOM and selection is not None:
         return tile_sql(sites, z, x, y, selection)  # plain string formatting, nothing to compile
@@ -187,7 +192,17 @@ def cached_tile_sql(query_string, z, x, y):
         params[i] = x
     for i in ys:
         params[i] = y
-    return sql, params
+    return PLANNER_SETTINGS + sql, params
+
+
+def fetch_tile(sql, params):
+    """The tile's bytes: the last result of the statement(s) sent."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while cursor.nextset():
+            pass
+        data = cursor.fetchone()[0]
+    return bytes(data) if data else b""
 
 
 @require_GET
@@ -203,10 +218,7 @@ def site_tile(request, z, x, y):
         errors += exc.errors
     if errors:
         return error_response(errors, 400)
-    with connection.cursor() as cursor:
-        cursor.execute(*cached_tile_sql(query_string, z, x, y))
-        data = cursor.fetchone()[0]
-    data = bytes(data) if data else b""
+    data = fetch_tile(*cached_tile_sql(query_string, z, x, y))
     etag = '"%s"' % hashlib.blake2b(data, digest_size=12).hexdigest()
     if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
         response = HttpResponse(status=304)

@@ -189,11 +189,13 @@ class SiteAggregateQuerySet(models.QuerySet):
         level, shift, (x0, x1), (y0, y1) = tile_grid(z, x, y)
         conditions, params = selection.area_conditions()
         where = "".join(f" AND {condition}" for condition in conditions)
+        # OFFSET 0 keeps the inner query apart: the count is computed once per row and the arrays (2 KB a row)
+        # are not carried into the grouping (measured: a filtered z8 tile sorted 3 MB of them otherwise).
         sql = (
-            "SELECT gx, gy, sum(c)::bigint AS count, sum(sum_x * c / total) / sum(c) AS x, "
-            "sum(sum_y * c / total) / sum(c) AS y FROM ("
-            f"SELECT cx >> {shift} AS gx, cy >> {shift} AS gy, total, sum_x, sum_y, {selection.count_sql()} AS c "
-            f"FROM commons_siteaggregate WHERE level = %s AND cx BETWEEN %s AND %s AND cy BETWEEN %s AND %s{where}"
+            "SELECT gx, gy, sum(c)::bigint AS count, sum(mx * c) / sum(c) AS x, sum(my * c) / sum(c) AS y FROM ("
+            f"SELECT cx >> {shift} AS gx, cy >> {shift} AS gy, sum_x / total AS mx, sum_y / total AS my, "
+            f"{selection.count_sql()} AS c FROM commons_siteaggregate "
+            f"WHERE level = %s AND cx BETWEEN %s AND %s AND cy BETWEEN %s AND %s AND total > 0{where} OFFSET 0"
             ") cells WHERE c > 0 GROUP BY gx, gy"
         )
         return sql, [level, x0, x1, y0, y1, *params]

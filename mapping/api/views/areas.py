@@ -136,8 +136,8 @@ class Stats(APIView):
     def get(self, request):
         rows = _region_kind_status_counts(request.META.get("QUERY_STRING", ""))
         names = _region_names()
-        result = {"total": sum(row[3] for row in rows), "by_region": _sums(rows, 0), "by_kind": _sums(rows, 1),
-                  "by_status": _sums(rows, 2),
+        by_region, by_kind, by_status = _sums(rows)
+        result = {"total": sum(by_region.values()), "by_region": by_region, "by_kind": by_kind, "by_status": by_status,
                   "rows": [{"region": region, "region_name": names.get(region, ""), "kind": kind, "status": status,
                             "count": count} for region, kind, status, count in rows]}
         result.update(licence=settings.REGISTRY_DATA_LICENCE, attribution=settings.REGISTRY_ATTRIBUTION)
@@ -150,11 +150,14 @@ def _region_names():
     return dict(Region.objects.values_list("code", "name"))
 
 
-def _sums(rows, column):
-    sums = {}
-    for row in rows:
-        sums[row[column]] = sums.get(row[column], 0) + row[3]
-    return sums
+def _sums(rows):
+    """Totals by region, by kind and by status, in the order the rows first name them."""
+    by_region, by_kind, by_status = {}, {}, {}
+    for region, kind, status, count in rows:
+        by_region[region] = by_region.get(region, 0) + count
+        by_kind[kind] = by_kind.get(kind, 0) + count
+        by_status[status] = by_status.get(status, 0) + count
+    return by_region, by_kind, by_status
 
 
 def _region_kind_status_counts(query_string):

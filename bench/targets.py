@@ -18,7 +18,9 @@ LIVE_FILTER = "q=scuola"
 LIST_FILTER = "status=reported,verified&kind=building,land,industrial"
 STATS_FILTER = "inner=aree_interne&status=verified,assigned"
 EXPORT_FILTER = "kind=building,land"
-TIPG_PROPERTIES = "properties=kind,status,ownership,title"
+# The properties our `sites` layer carries at each zoom (mapping.tiles: titles from z13), asked of tipg too.
+TIPG_PROPERTIES = {8: "properties=kind,status,ownership", 11: "properties=kind,status,ownership",
+                   14: "properties=kind,status,ownership,title"}
 
 
 @dataclass
@@ -153,7 +155,7 @@ def tipg_scenarios(points, count):
     scenarios = []
     for z in (8, 11, 14):
         paths = [f"/collections/public.commons_site/tiles/WebMercatorQuad/{z}/{x}/{y}?geom-column=location_3857&"
-                 f"{TIPG_PROPERTIES}" for z, x, y in tiles(points, z, count)]
+                 f"{TIPG_PROPERTIES[z]}" for z, x, y in tiles(points, z, count)]
         scenarios.append(Scenario(f"tipg tile z{z}", "tile", paths, replay_sql=False))
     return scenarios
 

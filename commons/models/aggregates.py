@@ -220,6 +220,17 @@ class SiteAggregateQuerySet(models.QuerySet):
                   for (si, ki), count in zip(pairs, values) if count]
         return sorted(counts)
 
+    def counts_state(self):
+        """A text that changes whenever any count at level 0 (what region × kind × status counts read) changes:
+        the transaction and command that wrote each row's current version (xmin, cmin), in key order. A row
+        version is written once, by one command of one transaction, so equal texts mean equal counts (also
+        inside a transaction that changes the same row twice: the command differs)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT coalesce(md5(string_agg(xmin || ':' || cmin, ',' "
+                           "ORDER BY region, province, inner_class, cx, cy)), '') "
+                           "FROM commons_siteaggregate WHERE level = 0")
+            return cursor.fetchone()[0]
+
     def count_matching(self, selection):
         """How many visible sites match `selection` (what a COUNT(*) over commons_site would answer)."""
         conditions, params = selection.area_conditions()

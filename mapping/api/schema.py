@@ -254,7 +254,7 @@ def add_tile_paths(result, generator, request, public):
         "operationId": "tiles_sites_retrieve",
         "summary": "Mapbox vector tile of the sites (same filters as the list)",
         "description": "z <= 8: layer `site_clusters` (a point per grid cell with `count`); z >= 9: layer `sites` "
-                       "(feature id = site id; kind, status, ownership, title, has_outline); z >= 14: also "
+                       "(feature id = site id; kind, status, ownership; from z 13 also title, has_outline); z >= 14: also "
                        "`site_outlines`. Cache-Control and ETag (If-None-Match gives 304).",
         "tags": ["tiles"],
         "parameters": path_parameters + filters,

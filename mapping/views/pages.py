@@ -60,6 +60,7 @@ def map_config():
         "areasUrl": reverse("mapping:areas"),
         "resultsUrl": reverse("mapping:site_list"),
         "siteUrl": reverse("mapping:site_detail", args=[0]).replace("/0/", "/{id}/"),
+        "siteApiUrl": reverse("api:site-detail", args=[0]).replace("/0/", "/{id}/"),
         "exports": {fmt: f"/api/v1/exports/sites.{fmt}" for fmt in ("geojson", "csv", "gpkg")},
         "labels": {
             "kinds": {value: str(label) for value, label in SiteKind.choices},

@@ -1,13 +1,16 @@
 """Reading sites: the RFC 7946 FeatureCollection and its pages, and the detail with ETag and its summaries."""
 
+import datetime
 import io
+import json
 
 import pytest
 from django.contrib.gis.geos import Point
 from django.core.files.base import ContentFile
+from django.db.models import Count
 from PIL import Image
 
-from commons.models import Photo, Proposal, ProposalStatus, SiteStatus, SourceDataset
+from commons.models import Photo, Proposal, ProposalStatus, Site, SiteStatus, SourceDataset
 from tests.factories import ROMA, CooperativeFactory, SiteFactory, UserFactory, square
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +93,77 @@ def test_the_detail_carries_areas_photos_provenance_proposals_and_an_etag(api_cl
     assert props["proposals"]["total"] == 1 and props["proposals"]["by_status"] == {"accepted": 1}
     assert props["proposals"]["accepted"]["cooperative"] == cooperative.slug
     assert props["outline"]["type"] == "MultiPolygon" and props["history"]["version"] == 1
+
+
+def orm_detail(site, base):
+    """The detail as the ORM sees it, field by field: the oracle for the statement that writes it in SQL."""
+    site = Site.objects.select_related("region", "province", "municipality").get(pk=site.pk)
+    public = site.proposals.exclude(status=ProposalStatus.DRAFT)
+    by_status = dict(public.order_by().values_list("status").annotate(n=Count("id")))
+    accepted = public.filter(status__in=[ProposalStatus.ACCEPTED, ProposalStatus.COMPLETED]).first()
+    events = site.events.order_by("-pgh_created_at", "-pgh_id")
+    latest = events.first()
+    dataset = SourceDataset.objects.filter(slug=site.source).first()
+    outline = json.loads(site.outline.geojson) if site.outline else None
+    return {
+        "id": site.pk, "title": site.title, "kind": site.kind, "status": site.status, "ownership": site.ownership,
+        "condition": site.condition, "location_precision": site.location_precision,
+        "land_area_m2": site.land_area_m2, "floor_area_m2": site.floor_area_m2, "has_outline": bool(site.outline),
+        "region": site.region_id, "province": site.province_id, "municipality": site.municipality_id,
+        "municipality_name": site.municipality.name, "inner_area_class": site.municipality.inner_area_class,
+        "updated_at": site.updated_at.isoformat(), "url": f"{base}/api/v1/sites/{site.pk}/",
+        "description": site.description, "address": site.address, "cadastral_refs": site.cadastral_refs,
+        "dormant_since": site.dormant_since, "version": site.version, "created_at": site.created_at.isoformat(),
+        "outline": outline and {"type": outline["type"], "coordinates": [[[[round(x, 6), round(y, 6)]
+                                                                          for x, y in ring] for ring in polygon]
+                                                                        for polygon in outline["coordinates"]]},
+        "areas": {"region": {"code": site.region_id, "name": site.region.name},
+                  "province": {"code": site.province_id, "name": site.province.name},
+                  "municipality": {"code": site.municipality_id, "name": site.municipality.name,
+                                   "inner_area_class": site.municipality.inner_area_class}},
+        "provenance": {"source": site.source, "source_id": site.source_id,
+                       "reported_by_citizen": site.source == "citizen",
+                       "dataset": dataset and {"name": dataset.name, "licence": dataset.licence,
+                                               "attribution": dataset.attribution, "url": dataset.url}},
+        "proposals": {"total": sum(by_status.values()), "by_status": by_status,
+                      "accepted": accepted and {"id": accepted.pk, "title": accepted.title,
+                                                "cooperative": accepted.cooperative.slug,
+                                                "cooperative_name": accepted.cooperative.name}},
+        "history": {"version": site.version, "created_at": site.created_at.isoformat(),
+                    "updated_at": site.updated_at.isoformat(), "changes": events.count(),
+                    "last_change": latest and {"label": latest.pgh_label, "at": latest.pgh_created_at.isoformat()}},
+        "parent": site.parent_id,
+    }
+
+
+def same_instants(value):
+    """Timestamps as instants: PostgreSQL writes 16:24:24.77848+00:00 where Python writes .778480 (both RFC 3339)."""
+    if isinstance(value, dict):
+        return {key: same_instants(item) for key, item in value.items()}
+    if isinstance(value, str) and len(value) > 19 and value[10:11] == "T":
+        return datetime.datetime.fromisoformat(value)
+    return value
+
+
+def test_the_detail_written_in_sql_says_what_the_orm_reads(api_client):
+    SourceDataset.objects.create(slug="anbsc", name="ANBSC", licence="IODL 2.0", attribution="ANBSC",
+                                 url="https://example.org/anbsc")
+    parent = SiteFactory(location=Point(*ROMA, srid=4326))
+    rich = SiteFactory(source="anbsc", source_id="I-9", status=SiteStatus.ASSIGNED, outline=square(*ROMA),
+                       location=Point(*ROMA, srid=4326), parent=parent, description="Un \"ex\" cinema\nàèìòù",
+                       dormant_since=1990, floor_area_m2=420, land_area_m2=1300, address="Via Roma 1")
+    for status in (ProposalStatus.SUBMITTED, ProposalStatus.SUBMITTED, ProposalStatus.ACCEPTED,
+                   ProposalStatus.DRAFT):
+        Proposal.objects.create(site=rich, cooperative=CooperativeFactory(), title=f"P {status}", summary="S",
+                                reuse_category="welfare", status=status)
+    Site.objects.filter(pk=rich.pk).update(title="Ex cinema (rinominato)", version=2)
+    for site in (parent, rich):
+        feature = api_client.get(f"/api/v1/sites/{site.pk}/").json()
+        photos = feature["properties"].pop("photos")
+        assert photos == []
+        assert same_instants(feature["properties"]) == same_instants(orm_detail(site, "http://testserver"))
+        assert feature["geometry"] == {"type": "Point", "coordinates": [round(c, 6) for c in site.location.coords]}
+    assert orm_detail(rich, "")["history"]["changes"] >= 2 and orm_detail(rich, "")["proposals"]["total"] == 3
 
 
 @pytest.mark.parametrize("path", ["/api/v1/sites/0/", "/api/v1/sites/99999999999999999999999999/"])

@@ -14,6 +14,7 @@ from django.contrib.gis.geos import Point
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count
+from django.http import QueryDict
 
 from commons.models import Ownership, Site, SiteAggregate, SiteKind, SiteStatus
 from commons.models.aggregates import (
@@ -215,3 +216,55 @@ def test_the_grid_of_a_tile():
     assert tile_grid(3, 4, 2)[:2] == (10, 2)
     with pytest.raises(ValueError):
         tile_grid(9, 0, 0)
+
+
+def _stats(client, query="", **headers):
+    response = client.get(f"/api/v1/stats/?{query}", **headers)
+    assert response.status_code in (200, 304), response.content
+    return response
+
+
+def _live_total(query):
+    filterset = SiteFilterSet(QueryDict(query))
+    assert filterset.is_valid()
+    return filterset.qs.count()
+
+
+def _raw(sql):
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+
+
+def test_kept_stats_answers_follow_every_change_even_inside_one_transaction(client):
+    """The stats view keeps each answer per worker with the state of the counts (mapping/api/views/areas.py):
+    after creates, edits, status changes and deletes, in this test's single transaction, it is never stale."""
+    reporter, moderator = verified_user(), moderator_user()
+    query = "kind=land&status=reported,verified"
+    site = site_report(reporter=reporter, title="Orto", kind=SiteKind.LAND, location=Point(*ROMA, srid=4326))
+    steps = [
+        lambda: None,
+        lambda: site_report(reporter=reporter, title="Campo", kind=SiteKind.LAND, location=Point(*MILANO, srid=4326)),
+        lambda: site_verify(site_id=site.pk, actor=moderator),
+        lambda: site_update(site_id=site.pk, expected_version=None, changes={"kind": SiteKind.BUILDING}),
+        lambda: SiteFactory(kind=SiteKind.LAND, location=Point(*NAPOLI, srid=4326)),
+        lambda: Site.objects.filter(title="Campo").delete(),
+        # Two plain statements in the test's own transaction (no savepoint): the same transaction id writes the
+        # same count rows twice, only the command differs.
+        lambda: _raw(f"UPDATE commons_site SET kind = 'land' WHERE id = {site.pk}"),
+        lambda: _raw(f"UPDATE commons_site SET status = 'rejected' WHERE id = {site.pk}"),
+    ]
+    for step in steps:
+        step()
+        site.refresh_from_db()
+        for q in ("", query):
+            for _twice in range(2):  # the second answer comes from the kept one
+                assert _stats(client, q).json()["total"] == _live_total(q), (step, q)
+
+
+def test_kept_stats_answers_carry_an_etag_that_changes_with_the_counts(client):
+    SiteFactory(kind=SiteKind.LAND, location=Point(*ROMA, srid=4326))
+    etag = _stats(client)["ETag"]
+    assert _stats(client, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    SiteFactory(kind=SiteKind.LAND, location=Point(*MILANO, srid=4326))
+    fresh = _stats(client, HTTP_IF_NONE_MATCH=etag)
+    assert fresh.status_code == 200 and fresh["ETag"] != etag and fresh.json()["total"] == 2

@@ -1,12 +1,15 @@
 """Regions, provinces and municipalities with their counts of visible sites; counts by region × kind × status."""
 
 import functools
+import hashlib
 import json
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db.models import Count
+from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -134,14 +137,40 @@ class Stats(APIView):
     @extend_schema(operation_id="stats_retrieve", summary="Counts of sites by region × kind × status",
                    parameters=site_filter_parameters(), responses={200: StatsSerializer, **error_responses(400)})
     def get(self, request):
-        rows = _region_kind_status_counts(request.META.get("QUERY_STRING", ""))
-        names = _region_names()
-        by_region, by_kind, by_status = _sums(rows)
-        result = {"total": sum(by_region.values()), "by_region": by_region, "by_kind": by_kind, "by_status": by_status,
-                  "rows": [{"region": region, "region_name": names.get(region, ""), "kind": kind, "status": status,
-                            "count": count} for region, kind, status, count in rows]}
-        result.update(licence=settings.REGISTRY_DATA_LICENCE, attribution=settings.REGISTRY_ATTRIBUTION)
-        return Response(result)
+        query_string = request.META.get("QUERY_STRING", "")
+        sites, selection = cached_filters(query_string)
+        if selection is None:  # a filter the precomputed counts cannot answer: counted live, never kept
+            return HttpResponse(_stats_body(_live_counts(sites)), content_type="application/json")
+        state = SiteAggregate.objects.counts_state()
+        cached = _STATS_CACHE.get(query_string)
+        if cached is None or cached[0] != state:
+            body = _stats_body(SiteAggregate.objects.region_kind_status_counts(selection))
+            etag = f'"stats-{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
+            cached = _STATS_CACHE[query_string] = (state, body, etag)
+            while len(_STATS_CACHE) > CACHED_STATS:
+                _STATS_CACHE.popitem(last=False)
+        _STATS_CACHE.move_to_end(query_string)
+        _state, body, etag = cached
+        if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+            return HttpResponseNotModified(headers={"ETag": etag})
+        return HttpResponse(body, content_type="application/json", headers={"ETag": etag})
+
+
+# Per worker: query string -> (state of the counts, answer, ETag). The answer for ~1,000 rows costs ~8 ms to
+# build (SQL ~2 ms, the rest Python's sums and json); checking that the counts have not changed costs one
+# ~0.3 ms query (SiteAggregate.objects.counts_state), so a kept answer is never stale.
+_STATS_CACHE = OrderedDict()
+CACHED_STATS = 64
+
+
+def _stats_body(rows):
+    names = _region_names()
+    by_region, by_kind, by_status = _sums(rows)
+    result = {"total": sum(by_region.values()), "by_region": by_region, "by_kind": by_kind, "by_status": by_status,
+              "rows": [{"region": region, "region_name": names.get(region, ""), "kind": kind, "status": status,
+                        "count": count} for region, kind, status, count in rows],
+              "licence": settings.REGISTRY_DATA_LICENCE, "attribution": settings.REGISTRY_ATTRIBUTION}
+    return json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 @functools.lru_cache(maxsize=1)
@@ -160,12 +189,7 @@ def _sums(rows):
     return by_region, by_kind, by_status
 
 
-def _region_kind_status_counts(query_string):
-    """[(region, kind, status, count)] sorted: from the precomputed counts when they answer every filter
-    (a few hundred rows instead of a GROUP BY over up to a million sites), else live. The validated filters
-    are shared with the tiles' per-worker cache (bad ones raise FilterParamsError, answered 400)."""
-    sites, selection = cached_filters(query_string)
-    if selection is not None:
-        return SiteAggregate.objects.region_kind_status_counts(selection)
+def _live_counts(sites):
+    """[(region, kind, status, count)] sorted, by a GROUP BY over the matching sites."""
     rows = sites.order_by().values_list("region_id", "kind", "status").annotate(count=Count("id"))
     return list(rows.order_by("region_id", "kind", "status"))

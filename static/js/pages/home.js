@@ -73,6 +73,12 @@ function popupContent(item) {
   title.href = config.siteUrl.replace('{id}', item.id ?? p.id);
   title.textContent = p.title || config.labels.openSite;
   title.className = 'registry-popup-title';
+  if (!('title' in p)) { // below zoom 13 tiles carry no titles: ask the API for this one
+    fetch(config.siteApiUrl.replace('{id}', item.id ?? p.id))
+      .then((response) => (response.ok ? response.json() : null))
+      .then((site) => { if (site?.properties?.title) title.textContent = site.properties.title; })
+      .catch(() => {});
+  }
   const facts = document.createElement('p');
   facts.className = 'mb-0 small';
   facts.textContent = [config.labels.kinds[p.kind], config.labels.statuses[p.status], p.municipality].filter(Boolean).join(' · ');

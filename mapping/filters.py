@@ -346,3 +346,10 @@ def filter_sites(params, *, queryset=None, extra=()):
 
 def has_index_led_filter(params):
     return any(params.get(name) for name in INDEX_LED_FILTERS)
+
+
+def only_bbox(params):
+    """(minlon, minlat, maxlon, maxlat) when `bbox` is the only index-led filter of already validated params."""
+    if not params.get("bbox") or any(params.get(name) for name in INDEX_LED_FILTERS if name != "bbox"):
+        return None
+    return tuple(float(part) for part in params.get("bbox").split(","))

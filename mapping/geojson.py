@@ -5,9 +5,13 @@ joins the pieces, so a 1,000-feature page costs about what the SQL costs (see ..
 """
 
 import json
+import math
 
 from django.conf import settings
+from django.contrib.gis.geos import Polygon
 from django.db import connection
+
+from commons.models.sites import CELL_ZOOM
 
 # Public properties of a site, as (name, SQL over `s` = commons_site and `m` = commons_municipality).
 # Never add reporter, e-mail or other personal data here: lists, tiles and exports are public (A3).
@@ -38,6 +42,11 @@ EXPORT_PROPERTIES = LIST_PROPERTIES + [
 ]
 PRECISION = settings.REGISTRY_COORD_PRECISION
 FROM_SITES = "commons_site s JOIN commons_municipality m ON m.code = s.municipality_id"
+MAX_CELLS = 16  # a bbox over more map tiles than this is listed through the location index or the primary key
+# A tile the bbox covers at least this share of is walked newest first; a smaller corner is collected through
+# the location index (walking a dense tile for the few matches in its corner would read most of it).
+WALK_MIN_SHARE = 0.2
+EDGE = 1e-6  # degrees (~0.1 m)
 
 # The detail of one site: the list's properties and everything its page shows, in one statement (1M sites: the
 # ORM's 8 queries, their compilation and model instances cost ~14 ms a detail; this ~3 ms). Photos are added by
@@ -95,6 +104,76 @@ def ids_sql(queryset, *, limit=None, offset=0, matches_first=False):
     return f"{sql}{page}", params
 
 
+def _tile_x(lon):
+    return int(math.floor((lon + 180) / 360 * 2**CELL_ZOOM))
+
+
+def _tile_y(lat):
+    lat = max(min(lat, 85.05112878), -85.05112878)
+    return int(math.floor((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**CELL_ZOOM))
+
+
+def _mercator_y(lat):
+    return math.asinh(math.tan(math.radians(max(min(lat, 85.05112878), -85.05112878))))
+
+
+def _tile_bounds(x, y):
+    """(west, south, east, north) in degrees of the map tile x, y at CELL_ZOOM."""
+    n = 2**CELL_ZOOM
+    lat = lambda row: math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))  # noqa: E731
+    return x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y)
+
+
+def bbox_cells(bbox):
+    """[(cell, share)] for the map tiles at CELL_ZOOM under a bbox (minlon, minlat, maxlon, maxlat): each tile's
+    Site.cell value and the share of its area (Web Mercator) the bbox covers; None when more than MAX_CELLS."""
+    minlon, minlat, maxlon, maxlat = bbox
+    # EDGE widens the search so that a point within rounding distance of a tile edge is looked for on both sides
+    # (PostGIS and Python may round its tile differently).
+    xs = range(max(_tile_x(minlon - EDGE), 0), min(_tile_x(maxlon + EDGE), 2**CELL_ZOOM - 1) + 1)
+    ys = range(max(_tile_y(maxlat + EDGE), 0), min(_tile_y(minlat - EDGE), 2**CELL_ZOOM - 1) + 1)
+    if len(xs) * len(ys) > MAX_CELLS:
+        return None
+    cells = []
+    for x in xs:
+        for y in ys:
+            west, south, east, north = _tile_bounds(x, y)
+            width = (min(east, maxlon) - max(west, minlon)) / (east - west)
+            height = ((_mercator_y(min(north, maxlat)) - _mercator_y(max(south, minlat)))
+                      / (_mercator_y(north) - _mercator_y(south)))
+            cells.append((x * 2**CELL_ZOOM + y, max(width, 0) * max(height, 0), (west, south, east, north)))
+    return cells
+
+
+def cell_ids_sql(queryset, bbox, *, limit, offset):
+    """SQL (and params) of one page of a bbox list's ids, newest first, led by `site_cell_newest`, or None if the
+    bbox spans too many tiles. For each map tile under the bbox: where the bbox covers much of the tile, walk the
+    tile's sites newest first and stop at the page's end; where it covers a corner, collect that corner's
+    matches through the location index and sort them. PostgreSQL merges the branches in id order (Merge Append)
+    and stops: a few ms at 1M sites where collecting and sorting every match in the bbox took 30-130 ms."""
+    cells = bbox_cells(bbox)
+    if cells is None:
+        return None
+    ids = queryset.order_by().values("id")
+    branches, params = [], []
+    for cell, share, (west, south, east, north) in cells:
+        if share >= WALK_MIN_SHARE:
+            sql, branch_params = ids.filter(cell=cell).order_by("-id")[: offset + limit].query.get_compiler(using=queryset.db).as_sql()
+            branches.append(f"({sql})")
+        else:
+            corner = Polygon.from_bbox((max(west, bbox[0]) - EDGE, max(south, bbox[1]) - EDGE,
+                                        min(east, bbox[2]) + EDGE, min(north, bbox[3]) + EDGE))
+            corner.srid = 4326
+            # Not `cell = ...` here: PostgreSQL would multiply its selectivity by the corner's and choose a plan
+            # for a few rows. Points within EDGE of a tile's side may come from two branches: DISTINCT below.
+            sql, branch_params = (ids.filter(location__bboverlaps=corner).query
+                                  .get_compiler(using=queryset.db).as_sql())
+            branches.append(f"(SELECT id FROM ({sql} OFFSET 0) corner ORDER BY id DESC LIMIT {int(offset + limit)})")
+        params += branch_params
+    return (f"SELECT DISTINCT id FROM ({' UNION ALL '.join(branches)}) cells ORDER BY id DESC "
+            f"LIMIT {int(limit)} OFFSET {int(offset)}"), params
+
+
 def feature_sql(properties, *, url_prefix):
     """SQL expression for one Feature as json (needs `s`, `m` in scope and one %s param for the url prefix)."""
     members = ", ".join(f"'{name}', {expression}" for name, expression in properties)
@@ -105,9 +184,14 @@ def feature_sql(properties, *, url_prefix):
     ), [url_prefix]
 
 
-def feature_page(queryset, *, limit, offset, url_prefix, matches_first=False):
-    """(features_json_text, number_returned, has_next) for one page: `limit` rows plus one to see ahead."""
-    page_sql, page_params = ids_sql(queryset, limit=limit + 1, offset=offset, matches_first=matches_first)
+def feature_page(queryset, *, limit, offset, url_prefix, matches_first=False, bbox=None):
+    """(features_json_text, number_returned, has_next) for one page: `limit` rows plus one to see ahead.
+    `bbox` (minlon, minlat, maxlon, maxlat) when the only index-led filter is a bbox: the page is then read tile
+    by tile (cell_ids_sql) when the bbox is large enough for that to pay."""
+    page = cell_ids_sql(queryset, bbox, limit=limit + 1, offset=offset) if bbox else None
+    if page is None:
+        page = ids_sql(queryset, limit=limit + 1, offset=offset, matches_first=matches_first)
+    page_sql, page_params = page
     feature, feature_params = feature_sql(LIST_PROPERTIES, url_prefix=url_prefix)
     sql = (
         f"WITH page AS ({page_sql}), numbered AS (SELECT id, row_number() OVER (ORDER BY id DESC) AS n FROM page) "

@@ -6,7 +6,7 @@ from django.contrib.gis.db import models
 from django.contrib.gis.db.models.functions import Transform
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Func, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 # A generous box around Italy (Lampedusa to the Alps, Sardinia to Otranto, with the sea in between).
@@ -121,6 +121,8 @@ SITE_HISTORY_FIELDS = [
 
 # Carried by the covering location indexes (see Site.Meta.indexes).
 COVERING_COLUMNS = ["id", "kind", "status", "ownership", "hidden"]
+WORLD_HALF = 20037508.342789244  # half the width of the Web Mercator square, metres
+CELL_ZOOM = 8  # Site.cell is the site's map tile at this zoom
 
 
 @pghistory.track(
@@ -151,6 +153,15 @@ class Site(models.Model):
     location_3857 = models.GeneratedField(
         expression=Transform("location", 3857),
         output_field=models.PointField(srid=3857),
+        db_persist=True,
+    )
+    # The z8 map tile holding the site (x * 256 + y, Web Mercator): with `site_cell_newest` a bbox list walks
+    # each of the few tiles under the bbox newest first and stops at the page's end (mapping.geojson).
+    cell = models.GeneratedField(
+        expression=Func(models.F("location"), template=(
+            f"(floor((ST_X(ST_Transform(%(expressions)s, 3857)) + {WORLD_HALF}) / {WORLD_HALF / 128})::int * 256 "
+            f"+ floor(({WORLD_HALF} - ST_Y(ST_Transform(%(expressions)s, 3857))) / {WORLD_HALF / 128})::int)")),
+        output_field=models.IntegerField(),
         db_persist=True,
     )
     location_precision = models.CharField(
@@ -203,6 +214,7 @@ class Site(models.Model):
             GistIndex(fields=["location"], include=COVERING_COLUMNS + ["location"], name="site_location_covering"),
             GistIndex(fields=["location_3857"], include=COVERING_COLUMNS + ["location_3857"],
                       name="site_location_3857_covering"),
+            models.Index(fields=["cell", "-id"], include=COVERING_COLUMNS[1:] + ["location"], name="site_cell_newest"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -54,6 +54,10 @@ MIDDLEWARE = [
     # Groups every change of a request under one audit context carrying the user and the URL.
     "pghistory.middleware.HistoryMiddleware",
 ]
+# The audit trail's context (who, which URL) is attached to requests that can change a site. Reads never do, and
+# attaching it to every statement of a read (a UUID, a JSON document and two set_config calls each) cost 0.4-0.8 ms
+# per read (in-process, 1M sites: a z14 tile 2.7 -> 2.0 ms, GET /health/ 1.3 -> 0.9 ms).
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -30,7 +30,7 @@ from mapping.api.serializers import PhotoSerializer, SiteInputSerializer
 from mapping.api.views.base import (
     AUTHENTICATION, GEOJSON, FirstRendererNegotiation, GeoJSONRenderer, can_edit_site, geojson_response,
 )
-from mapping.filters import FilterParamsError, filter_sites, has_index_led_filter
+from mapping.filters import FilterParamsError, filter_sites, has_index_led_filter, only_bbox
 from mapping.geojson import feature_collection_head, feature_page, site_detail
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True,
@@ -81,7 +81,7 @@ class SiteList(APIView):
         features, returned, has_next = feature_page(
             sites, limit=page.limit, offset=page.offset,
             url_prefix=request.build_absolute_uri(reverse("api:site-list")),
-            matches_first=has_index_led_filter(request.query_params),
+            matches_first=has_index_led_filter(request.query_params), bbox=only_bbox(request.query_params),
         )
         head = feature_collection_head(
             licence=settings.REGISTRY_DATA_LICENCE, attribution=settings.REGISTRY_ATTRIBUTION,

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
 
@@ -90,16 +90,16 @@ def csv_sql(sites):
     return f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)"
 
 
-def csv_chunks(sites):
+def csv_chunks(sites, using):
     # The UTF-8 BOM lets spreadsheet programs read accented Italian names correctly.
     yield "\ufeff".encode()
-    with connection.cursor() as cursor, cursor.cursor.copy(csv_sql(sites)) as copy:
+    with connections[using].cursor() as cursor, cursor.cursor.copy(csv_sql(sites)) as copy:
         for data in copy:
             yield bytes(data)
 
 
 def csv_export(sites):
-    response = StreamingHttpResponse(csv_chunks(sites), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_chunks(sites, sites.db), content_type="text/csv; charset=utf-8")
     return _headers(response, "csv")
 
 

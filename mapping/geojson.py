@@ -9,9 +9,9 @@ import math
 
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
-from django.db import connection
+from django.db import connections, router
 
-from commons.models.sites import CELL_ZOOM
+from commons.models.sites import CELL_ZOOM, Site
 
 # Public properties of a site, as (name, SQL over `s` = commons_site and `m` = commons_municipality).
 # Never add reporter, e-mail or other personal data here: lists, tiles and exports are public (A3).
@@ -158,7 +158,8 @@ def cell_ids_sql(queryset, bbox, *, limit, offset):
     branches, params = [], []
     for cell, share, (west, south, east, north) in cells:
         if share >= WALK_MIN_SHARE:
-            sql, branch_params = ids.filter(cell=cell).order_by("-id")[: offset + limit].query.get_compiler(using=queryset.db).as_sql()
+            newest = ids.filter(cell=cell).order_by("-id")[: offset + limit]
+            sql, branch_params = newest.query.get_compiler(using=queryset.db).as_sql()
             branches.append(f"({sql})")
         else:
             corner = Polygon.from_bbox((max(west, bbox[0]) - EDGE, max(south, bbox[1]) - EDGE,
@@ -199,7 +200,7 @@ def feature_page(queryset, *, limit, offset, url_prefix, matches_first=False, bb
         f"FILTER (WHERE numbered.n <= %s), '') "
         f"FROM numbered JOIN {FROM_SITES} ON s.id = numbered.id"
     )
-    with connection.cursor() as cursor:
+    with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, [*page_params, *feature_params, limit])
         count, features = cursor.fetchone()
     return features, min(count, limit), count > limit
@@ -221,6 +222,6 @@ def site_detail(pk, *, url_prefix):
         f"({feature})::text FROM {FROM_SITES} JOIN commons_region r ON r.code = s.region_id "
         "JOIN commons_province pr ON pr.code = s.province_id WHERE s.id = %s AND NOT s.hidden"
     )
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(Site)].cursor() as cursor:
         cursor.execute(sql, [*params, pk])
         return cursor.fetchone()

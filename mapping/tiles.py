@@ -24,13 +24,13 @@ import functools
 import hashlib
 
 from django.contrib.gis.db.models import PolygonField
-from django.db import connection
+from django.db import connections, router
 from django.db.models.expressions import RawSQL
 from django.http import HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from commons.models import SiteAggregate
+from commons.models import Site, SiteAggregate
 from commons.models.aggregates import Selection
 from mapping.api.errors import error, error_response
 from mapping.filters import FilterParamsError, SiteFilterSet, filter_sites
@@ -164,7 +164,7 @@ def tile_sql(sites, z, x, y, selection=None):
 
 def render_tile(sites, z, x, y, selection=None):
     """The tile's bytes."""
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(Site)].cursor() as cursor:
         cursor.execute(*tile_sql(sites, z, x, y, selection))
         data = cursor.fetchone()[0]
     return bytes(data) if data else b""
@@ -204,7 +204,7 @@ def cached_tile_sql(query_string, z, x, y):
 
 def fetch_tile(sql, params):
     """The tile's bytes: the last result of the statement(s) sent."""
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(Site)].cursor() as cursor:
         cursor.execute(sql, params)
         while cursor.nextset():
             pass

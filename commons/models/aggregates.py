@@ -32,7 +32,7 @@ import functools
 from dataclasses import dataclass
 
 from django.contrib.postgres.fields import ArrayField
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 
 WORLD = 20037508.342789244  # half the width of the Web Mercator square, metres
 GRID_LEVELS = (10, 11, 12, 13)
@@ -213,7 +213,7 @@ class SiteAggregateQuerySet(models.QuerySet):
         columns = ", ".join(f"sum({selection.count_sql(statuses=[si], kinds=[ki])})" for si, ki in pairs)
         sql = (f"SELECT region, {columns} FROM commons_siteaggregate WHERE level = 0 AND "
                f"{' AND '.join(conditions)} GROUP BY region")
-        with connection.cursor() as cursor:
+        with connections[self.db].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         counts = [(region, KINDS[ki], STATUSES[si], count) for region, *values in rows
@@ -225,7 +225,7 @@ class SiteAggregateQuerySet(models.QuerySet):
         the transaction and command that wrote each row's current version (xmin, cmin), in key order. A row
         version is written once, by one command of one transaction, so equal texts mean equal counts (also
         inside a transaction that changes the same row twice: the command differs)."""
-        with connection.cursor() as cursor:
+        with connections[self.db].cursor() as cursor:
             cursor.execute("SELECT coalesce(md5(string_agg(xmin || ':' || cmin, ',' "
                            "ORDER BY region, province, inner_class, cx, cy)), '') "
                            "FROM commons_siteaggregate WHERE level = 0")
@@ -235,7 +235,7 @@ class SiteAggregateQuerySet(models.QuerySet):
         """How many visible sites match `selection` (what a COUNT(*) over commons_site would answer)."""
         conditions, params = selection.area_conditions()
         conditions.insert(0, "province <> ''" if selection.by_province else "province = ''")
-        with connection.cursor() as cursor:
+        with connections[self.db].cursor() as cursor:
             cursor.execute(f"SELECT coalesce(sum({selection.count_sql()}), 0) FROM commons_siteaggregate "
                            f"WHERE level = 0 AND {' AND '.join(conditions)}", params)
             return int(cursor.fetchone()[0])
@@ -245,7 +245,7 @@ class SiteAggregateQuerySet(models.QuerySet):
         if area not in ("region", "province"):
             raise ValueError(area)
         condition = "province = ''" if area == "region" else "province <> ''"
-        with connection.cursor() as cursor:
+        with connections[self.db].cursor() as cursor:
             cursor.execute(f"SELECT {area}, sum(total) FROM commons_siteaggregate WHERE level = 0 AND {condition} "
                            f"AND {area} = ANY(%s) GROUP BY {area} HAVING sum(total) > 0", [list(codes)])
             return dict(cursor.fetchall())

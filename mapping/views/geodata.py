@@ -3,7 +3,7 @@
 import hashlib
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.utils.translation import gettext as _
@@ -35,7 +35,7 @@ def _boundary_payload(level):
     payload = cache.get(key)
     if payload is None:
         table, tolerance, extra = BOUNDARY_LEVELS[level]
-        with connection.cursor() as cursor:
+        with connections[router.db_for_read(Region)].cursor() as cursor:
             cursor.execute(BOUNDARY_SQL.format(table=table, extra=extra), [tolerance])
             payload = cursor.fetchone()[0]
         cache.set(key, payload, 60 * 60)

@@ -25,9 +25,9 @@ LICENCE_URLS = {"CC BY 4.0": "https://creativecommons.org/licenses/by/4.0/"}
 OGR2OGR_TIMEOUT_S = 600
 
 
-def _rows(sql, params):
+def _rows(sql, params, using):
     """Rows of `sql` through a server-side cursor, CHUNK_ROWS at a time."""
-    with connection.chunked_cursor() as cursor:
+    with connections[using].chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(CHUNK_ROWS):
             yield from rows
@@ -46,14 +46,14 @@ def _headers(response, extension):
     return response
 
 
-def geojson_chunks(sites, request):
+def geojson_chunks(sites, request, using):
     yield feature_collection_head(licence=settings.REGISTRY_DATA_LICENCE, attribution=settings.REGISTRY_ATTRIBUTION)
     ids, params = ids_sql(sites)
     feature, feature_params = feature_sql(
         EXPORT_PROPERTIES, url_prefix=request.build_absolute_uri(reverse("api:site-list")))
     sql = f"SELECT ({feature})::text FROM {FROM_SITES} WHERE s.id IN ({ids}) ORDER BY s.id DESC"
     buffer, separator = [], ""
-    for (text,) in _rows(sql, [*feature_params, *params]):
+    for (text,) in _rows(sql, [*feature_params, *params], using):
         buffer.append(separator + text)
         separator = ","
         if len(buffer) >= 500:
@@ -63,7 +63,7 @@ def geojson_chunks(sites, request):
 
 
 def geojson_export(sites, request):
-    response = StreamingHttpResponse(geojson_chunks(sites, request), content_type="application/geo+json")
+    response = StreamingHttpResponse(geojson_chunks(sites, request, sites.db), content_type="application/geo+json")
     return _headers(response, "geojson")
 
 
@@ -115,19 +115,19 @@ class _TemporaryFile(io.FileIO):
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _pg_source():
-    db = connection.settings_dict
+def _pg_source(db):
     parts = {"dbname": db["NAME"], "host": db.get("HOST") or "", "port": db.get("PORT") or "",
              "user": db.get("USER") or ""}
     return "PG:" + " ".join(f"{key}='{value}'" for key, value in parts.items() if value)
 
 
-def _ogr2ogr(target, sql, layer, geometry_type, description, *, update):
-    command = ["ogr2ogr", "-f", "GPKG", *(["-update"] if update else []), target, _pg_source(), "-sql", sql,
+def _ogr2ogr(target, sql, layer, geometry_type, description, *, update, using):
+    db = connections[using].settings_dict
+    command = ["ogr2ogr", "-f", "GPKG", *(["-update"] if update else []), target, _pg_source(db), "-sql", sql,
                "-nln", layer, "-lco", f"DESCRIPTION={description}", "-lco", "FID=fid"]
     if geometry_type:
         command += ["-nlt", geometry_type, "-a_srs", "EPSG:4326"]
-    env = {**os.environ, "PGPASSWORD": connection.settings_dict.get("PASSWORD") or ""}
+    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
     subprocess.run(command, check=True, capture_output=True, timeout=OGR2OGR_TIMEOUT_S, env=env)
 
 
@@ -149,9 +149,9 @@ def geopackage_file(sites):
         "SELECT %s::text AS licence, %s::text AS attribution, %s::text AS exported_at",
         [settings.REGISTRY_DATA_LICENCE, settings.REGISTRY_ATTRIBUTION, dt.datetime.now(dt.UTC).isoformat()])
     try:
-        _ogr2ogr(target, points, "sites", "POINT", attribution, update=False)
-        _ogr2ogr(target, outlines, "site_outlines", "MULTIPOLYGON", attribution, update=True)
-        _ogr2ogr(target, about, "about", None, attribution, update=True)
+        _ogr2ogr(target, points, "sites", "POINT", attribution, update=False, using=sites.db)
+        _ogr2ogr(target, outlines, "site_outlines", "MULTIPOLYGON", attribution, update=True, using=sites.db)
+        _ogr2ogr(target, about, "about", None, attribution, update=True, using=sites.db)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

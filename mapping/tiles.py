@@ -163,11 +163,8 @@ def tile_sql(sites, z, x, y, selection=None):
 
 
 def render_tile(sites, z, x, y, selection=None):
-    """The tile's bytes."""
-    with connections[router.db_for_read(Site)].cursor() as cursor:
-        cursor.execute(*tile_sql(sites, z, x, y, selection))
-        data = cursor.fetchone()[0]
-    return bytes(data) if data else b""
+    """The tile's bytes, without the per-worker caches (cached_tile_sql)."""
+    return fetch_tile(*tile_sql(sites, z, x, y, selection))
 
 
 @functools.lru_cache(maxsize=CACHED_QUERIES)

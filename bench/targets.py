@@ -18,7 +18,7 @@ LIVE_FILTER = "q=scuola"
 LIST_FILTER = "status=reported,verified&kind=building,land,industrial"
 STATS_FILTER = "inner=aree_interne&status=verified,assigned"
 EXPORT_FILTER = "kind=building,land"
-# The properties our `sites` layer carries at each zoom (mapping.tiles: titles from z13), asked of tipg too.
+# The properties our `sites` layer carries at each zoom (mapping.read.tiles: titles from z13), asked of tipg too.
 TIPG_PROPERTIES = {8: "properties=kind,status,ownership", 11: "properties=kind,status,ownership",
                    14: "properties=kind,status,ownership,title"}
 
@@ -93,8 +93,8 @@ def on_the_fly_tile_sql(z, x, y, query):
     """The same tile aggregated live from commons_site (what the aggregates replace)."""
     from django.http import QueryDict
 
-    from mapping.filters import filter_sites
-    from mapping.tiles import tile_sql
+    from commons.search import filter_sites
+    from mapping.read.tiles import tile_sql
 
     return compose(*tile_sql(filter_sites(QueryDict(query)), z, x, y, None)) + ";\n"
 
@@ -103,7 +103,7 @@ def live_stats_sql(query):
     from django.db.models import Count
     from django.http import QueryDict
 
-    from mapping.filters import filter_sites
+    from commons.search import filter_sites
 
     rows = filter_sites(QueryDict(query)).order_by().values("region_id", "kind", "status").annotate(n=Count("id"))
     sql, params = rows.order_by("region_id", "kind", "status").query.sql_with_params()

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commons.models import CooperativeMembership, Delivery, SiteNotice, Subscription, SubscriptionKind
-from mapping.filters import FilterParamsError, filter_sites
+from commons.search import FilterParamsError, filter_sites
 
 
 def _matches_search(query, site):

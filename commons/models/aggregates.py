@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, connections, models, transaction
 
-WORLD = 20037508.342789244  # half the width of the Web Mercator square, metres
 GRID_LEVELS = (10, 11, 12, 13)
 TILE_CELLS_SHIFT = 5  # 2^5 = 32 cells per tile side: tile zoom z uses grid level z + 5
 
@@ -124,7 +123,7 @@ class Selection:
     statuses: tuple = None
     ownerships: tuple = None
 
-    # Filter parameter (mapping.filters) -> field of the selection.
+    # Filter parameter (commons.search) -> field of the selection.
     PARAMETERS = {"region": "regions", "province": "provinces", "inner": "inner_classes", "kind": "kinds",
                   "status": "statuses", "ownership": "ownerships"}
 

@@ -9,6 +9,8 @@ from django.contrib.postgres.search import SearchVector
 from django.db.models import Exists, Func, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from commons.grid import WORLD_HALF
+
 # A generous box around Italy (Lampedusa to the Alps, Sardinia to Otranto, with the sea in between).
 ITALY_BBOX = (6.0, 35.0, 19.0, 47.5)
 
@@ -121,7 +123,6 @@ SITE_HISTORY_FIELDS = [
 
 # Carried by the covering location indexes (see Site.Meta.indexes).
 COVERING_COLUMNS = ["id", "kind", "status", "ownership", "hidden"]
-WORLD_HALF = 20037508.342789244  # half the width of the Web Mercator square, metres
 CELL_ZOOM = 8  # Site.cell is the site's map tile at this zoom
 
 
@@ -156,7 +157,7 @@ class Site(models.Model):
         db_persist=True,
     )
     # The z8 map tile holding the site (x * 256 + y, Web Mercator): with `site_cell_newest` a bbox list walks
-    # each of the few tiles under the bbox newest first and stops at the page's end (mapping.geojson).
+    # each of the few tiles under the bbox newest first and stops at the page's end (mapping.read.geojson).
     cell = models.GeneratedField(
         expression=Func(models.F("location"), template=(
             f"(floor((ST_X(ST_Transform(%(expressions)s, 3857)) + {WORLD_HALF}) / {WORLD_HALF / 128})::int * 256 "

@@ -73,8 +73,10 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "mapping.context_processors.registry",
+                "mapping.web.context_processors.registry",
             ],
+            # The web face's tags live with its pages (mapping/web/), not at the app's top level.
+            "libraries": {"registry": "mapping.web.templatetags.registry"},
         },
     },
 ]
@@ -204,7 +206,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
-    "EXCEPTION_HANDLER": "mapping.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "mapping.read.errors.exception_handler",
     # Writes (unsafe methods) only; see mapping/api/throttles.py. Production shares the counters in PostgreSQL.
     "DEFAULT_THROTTLE_CLASSES": [
         "mapping.api.throttles.WriteBurstThrottle",

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from mapping.api.errors import RegistryErrors, error
+from mapping.read.errors import RegistryErrors, error
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000  # a larger `limit` is capped (the links lead on); bulk downloads are what exports are for

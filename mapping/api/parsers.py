@@ -8,7 +8,7 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
 from commons.geovalidation import json_depth
-from mapping.api.errors import PayloadTooLarge
+from mapping.read.errors import PayloadTooLarge
 
 # A site body nests at most ~6 levels (object → outline → coordinates ×4); leave room, refuse the rest.
 MAX_BODY_DEPTH = 32

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from commons.models import Condition, InnerAreaClass, LocationPrecision, Ownership, SiteKind, SiteStatus
 from mapping.api.serializers import POINT_SCHEMA, POLYGONAL_SCHEMA, PhotoSerializer
-from mapping.filters import SiteFilterSet
+from commons.search import SiteFilterSet
 
 FILTER_EXAMPLES = {
     "region": "12", "province": "058", "municipality": "058091", "inner": "aree_interne", "kind": "building,land",

@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 
+from mapping.api import workflow
 from mapping.api.views import base  # noqa: F401 - registers the <id:...> path converter
 from mapping.api.views.areas import AREA_VIEWS, Stats
 from mapping.api.views.auth import TokenView
@@ -27,6 +28,10 @@ urlpatterns = [
     path("exports/sites.csv", CSVExport.as_view(), name="export-csv"),
     path("exports/sites.gpkg", GeoPackageExport.as_view(), name="export-gpkg"),
     path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("sites/<int:pk>/actions/<slug:action>/", workflow.SiteActionApi.as_view(), name="site-action"),
+    path("sites/<int:pk>/proposals/", workflow.ProposalCreateApi.as_view(), name="site-proposal-create"),
+    path("proposals/<int:pk>/<slug:decision>/", workflow.ProposalDecisionApi.as_view(), name="proposal-decision"),
+    path("subscriptions/", workflow.SubscriptionCreateApi.as_view(), name="subscription-create"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

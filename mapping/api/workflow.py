@@ -1,7 +1,7 @@
 """Lifecycle actions over the API: thin views, each calling exactly one commons service.
 
 Errors (validation 400, permission 403, conflicts 409) come out in the API's one format through
-mapping.api.errors.exception_handler.
+mapping.read.errors.exception_handler.
 """
 
 from drf_spectacular.utils import extend_schema, inline_serializer

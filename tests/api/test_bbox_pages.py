@@ -1,4 +1,4 @@
-"""Bbox lists read tile by tile (mapping.geojson.cell_ids_sql) give exactly the newest-first pages of every match:
+"""Bbox lists read tile by tile (mapping.read.geojson.cell_ids_sql) give exactly the newest-first pages of every match:
 sites on tile edges, on the bbox's edges, in corners of tiles, across pages, with filters."""
 
 import random
@@ -7,7 +7,7 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from commons.models import Site, SiteKind, SiteStatus
-from mapping.geojson import CELL_ZOOM, WALK_MIN_SHARE, _tile_bounds, bbox_cells
+from mapping.read.geojson import CELL_ZOOM, WALK_MIN_SHARE, _tile_bounds, bbox_cells
 from tests.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,15 +16,16 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Count
 from django.http import QueryDict
 
+from commons.grid import WORLD_HALF as WORLD
 from commons.models import Ownership, Site, SiteAggregate, SiteKind, SiteStatus
 from commons.models.aggregates import (
-    GRID_LEVELS, KINDS, OWNERSHIPS, STATUSES, WORLD, Selection, main_slot, ownership_slot, tile_grid,
+    GRID_LEVELS, KINDS, OWNERSHIPS, STATUSES, Selection, main_slot, ownership_slot, tile_grid,
 )
 from commons.services.demo import seed_demo
 from commons.services.lifecycle import site_hide, site_mark_duplicate, site_restore, site_verify
 from commons.services.sites import site_report, site_update
-from mapping.filters import SiteFilterSet
-from mapping.tiles import render_tile
+from commons.search import SiteFilterSet
+from mapping.read.tiles import render_tile
 from tests.factories import MILANO, NAPOLI, ROMA, SiteFactory, moderator_user, verified_user
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from commons.models import ImportRun, MunicipalityStaff, Site, SourceDataset
-from mapping.views import imports as import_views
+from mapping.web.views import imports as import_views
 from tests.factories import UserFactory
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "imports"

@@ -59,7 +59,7 @@ def test_below_zoom_13_points_carry_only_what_the_covering_index_holds(client):
 @pytest.mark.django_db(transaction=True)  # VACUUM runs outside a transaction
 def test_a_dense_point_tile_is_answered_from_the_covering_index_alone():
     """The plan of a z11 tile reads no table page: an index-only scan with no heap fetch once vacuumed."""
-    from mapping.tiles import cached_tile_sql
+    from mapping.read.tiles import cached_tile_sql
 
     for i in range(300):
         near_rome(i % 60, kind=SiteKind.LAND if i % 2 else SiteKind.BUILDING)

@@ -126,7 +126,7 @@ def test_reads_go_to_the_replica_and_writers_read_their_writes(replica, prod_ser
     assert get_site(server, pk, token=writer).status == 200  # API client without cookies: the token pins
     strangers = [get_site(server, pk).status for _ in range(6)]
     assert strangers == [404] * 6  # everyone else reads the (paused) replica
-    # Lists are written by PostgreSQL in one statement (mapping.geojson): they read the replica too.
+    # Lists are written by PostgreSQL in one statement (mapping.read.geojson): they read the replica too.
     near = "/api/v1/sites/?bbox={},{},{},{}".format(ROMA[0] - 0.01, ROMA[1] - 0.01, ROMA[0] + 0.01, ROMA[1] + 0.01)
     listed = fetch(server.url + near, headers={**HTTPS, "Authorization": f"Token {writer}"}).json()
     assert pk in [feature["id"] for feature in listed["features"]]

@@ -18,13 +18,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commons.models import InnerAreaClass, Municipality, Province, Region, Site, SiteAggregate
-from mapping.api.errors import RegistryErrors, error
+from mapping.read.errors import RegistryErrors, error
 from mapping.api.pagination import CappedLimitOffsetPagination
 from mapping.api.schema import AreaDetailSerializer, AreaSerializer, StatsSerializer, error_responses
 from mapping.api.schema import paginated, site_filter_parameters
 from mapping.api.views.community import PAGE, checked_params
-from mapping.filters import IstatCodesField, ValuesField
-from mapping.tiles import cached_filters
+from commons.search import IstatCodesField, ValuesField
+from mapping.read.tiles import cached_filters
 
 LEVELS = {
     "regions": (Region, "region_id", ()),

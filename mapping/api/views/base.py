@@ -9,7 +9,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 
 from commons.policy import can
-from mapping.filters import FilterParamsError, filter_sites
+from commons.search import FilterParamsError, filter_sites
 
 GEOJSON = "application/geo+json"
 # Token first: an anonymous write then gets 401 with `WWW-Authenticate: Token` rather than a bare 403.

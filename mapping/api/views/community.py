@@ -7,11 +7,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import generics
 
 from commons.models import Cooperative, Proposal, ProposalStatus, Sector, Site
-from mapping.api.errors import RegistryErrors, error
+from mapping.read.errors import RegistryErrors, error
 from mapping.api.pagination import CappedLimitOffsetPagination
 from mapping.api.schema import error_responses
 from mapping.api.serializers import CooperativeSerializer, ProposalSerializer
-from mapping.filters import ValuesField
+from commons.search import ValuesField
 
 
 def checked_params(request, allowed):

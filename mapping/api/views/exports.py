@@ -5,10 +5,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from mapping import exports
+from mapping.read import exports
 from mapping.api.schema import SiteExportCollectionSerializer, error_responses, site_filter_parameters
 from mapping.api.views.base import FirstRendererNegotiation
-from mapping.filters import filter_sites
+from commons.search import filter_sites
 
 
 class _Export(APIView):

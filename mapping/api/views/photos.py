@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commons.models import Photo, Site
-from mapping.api.errors import PayloadTooLarge
+from mapping.read.errors import PayloadTooLarge
 from mapping.api.photos import clean_photo
 from mapping.api.schema import error_responses
 from mapping.api.serializers import PhotoInputSerializer, PhotoSerializer

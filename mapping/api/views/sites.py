@@ -18,7 +18,7 @@ from commons.errors import StaleVersionError
 from commons.models import Photo, Site, SiteStatus
 from commons.policy import require
 from commons.services.sites import site_report, site_update
-from mapping.api.errors import PreconditionRequired, RegistryErrors
+from mapping.read.errors import PreconditionRequired, RegistryErrors
 from mapping.api.pagination import PAGE_PARAMETERS as PAGE_NAMES
 from mapping.api.pagination import Page
 from mapping.api.parsers import SafeJSONParser
@@ -30,8 +30,8 @@ from mapping.api.serializers import PhotoSerializer, SiteInputSerializer
 from mapping.api.views.base import (
     AUTHENTICATION, GEOJSON, FirstRendererNegotiation, GeoJSONRenderer, can_edit_site, geojson_response,
 )
-from mapping.filters import FilterParamsError, filter_sites, has_index_led_filter, only_bbox
-from mapping.geojson import feature_collection_head, feature_page, site_detail
+from commons.search import FilterParamsError, filter_sites, has_index_led_filter, only_bbox
+from mapping.read.geojson import feature_collection_head, feature_page, site_detail
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True,
                             description="The ETag of the version being edited (from GET).")
@@ -145,7 +145,7 @@ class SiteDetail(APIView):
 
 def detail_response(request, pk, *, status=200, headers=None):
     """The public detail of one site as a GeoJSON Feature with its ETag, written by PostgreSQL
-    (mapping.geojson.site_detail); a merged duplicate redirects (301) to the site it was merged into."""
+    (mapping.read.geojson.site_detail); a merged duplicate redirects (301) to the site it was merged into."""
     row = site_detail(pk, url_prefix=request.build_absolute_uri(reverse("api:site-list")))
     if row is None:
         raise Http404

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from commons.errors import ConflictError, RegistryValidationError, StaleVersionError
-from mapping.filters import FilterParamsError
+from commons.search import FilterParamsError
 
 EXTRA_MEMBERS = ("hint", "location")
 SIZE_CODES = {"too_large", "too_many_pixels"}  # answered with 413

@@ -13,8 +13,8 @@ from commons.errors import ConflictError, RegistryValidationError
 from commons.models import Cooperative, Proposal, ProposalStatus
 from commons.policy import is_moderator
 from commons.services.proposals import proposal_create as create_proposal
-from mapping.forms import CooperativeFilterForm, ProposalForm
-from mapping.views.sites import _proposing_cooperatives, _visible_site
+from mapping.web.forms import CooperativeFilterForm, ProposalForm
+from mapping.web.views.sites import _proposing_cooperatives, _visible_site
 
 PAGE_SIZE = 20
 OPEN = [ProposalStatus.SUBMITTED]

@@ -18,7 +18,7 @@ from django.db import connection, connections
 from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
 
-from mapping.geojson import EXPORT_PROPERTIES, FROM_SITES, PRECISION, feature_collection_head, feature_sql, ids_sql
+from mapping.read.geojson import EXPORT_PROPERTIES, FROM_SITES, PRECISION, feature_collection_head, feature_sql, ids_sql
 
 CHUNK_ROWS = 2000
 LICENCE_URLS = {"CC BY 4.0": "https://creativecommons.org/licenses/by/4.0/"}

@@ -1,4 +1,4 @@
-"""Forms of the web pages: the filter panel (rendering only: mapping.filters does the filtering) and proposals."""
+"""Forms of the web pages: the filter panel (rendering only: commons.search does the filtering) and proposals."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from commons.models import (
     InnerAreaClass, Municipality, Ownership, Province, Region, ReuseCategory, SiteKind, SiteStatus,
 )
-from mapping.filters import INNER_AREAS_ALIAS
+from commons.search import INNER_AREAS_ALIAS
 
 # Statuses a visitor can filter on (duplicates are never public).
 FILTER_STATUSES = [choice for choice in SiteStatus.choices if choice[0] != SiteStatus.DUPLICATE]
@@ -14,7 +14,7 @@ MULTI_VALUED = ("kind", "status", "ownership")
 
 
 def _split(params, name):
-    """Values of a multi-valued parameter written either `a,b` or `x=a&x=b` (as mapping.filters reads them)."""
+    """Values of a multi-valued parameter written either `a,b` or `x=a&x=b` (as commons.search reads them)."""
     return [part for value in params.getlist(name) for part in value.split(",") if part]
 
 

@@ -1,16 +1,16 @@
 """RFC 7946 GeoJSON for sites, built by PostgreSQL (json_build_object + ST_AsGeoJSON), never object by object.
 
-A filtered queryset (from mapping.filters) gives the ids; PostgreSQL writes each Feature's text. Python only
+A filtered queryset (from commons.search) gives the ids; PostgreSQL writes each Feature's text. Python only
 joins the pieces, so a 1,000-feature page costs about what the SQL costs (see ../shared/BENCHMARK.md).
 """
 
 import json
-import math
 
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.db import connections, router
 
+from commons import grid
 from commons.models.sites import CELL_ZOOM, Site
 
 # Public properties of a site, as (name, SQL over `s` = commons_site and `m` = commons_municipality).
@@ -104,24 +104,9 @@ def ids_sql(queryset, *, limit=None, offset=0, matches_first=False):
     return f"{sql}{page}", params
 
 
-def _tile_x(lon):
-    return int(math.floor((lon + 180) / 360 * 2**CELL_ZOOM))
-
-
-def _tile_y(lat):
-    lat = max(min(lat, 85.05112878), -85.05112878)
-    return int(math.floor((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**CELL_ZOOM))
-
-
-def _mercator_y(lat):
-    return math.asinh(math.tan(math.radians(max(min(lat, 85.05112878), -85.05112878))))
-
-
 def _tile_bounds(x, y):
     """(west, south, east, north) in degrees of the map tile x, y at CELL_ZOOM."""
-    n = 2**CELL_ZOOM
-    lat = lambda row: math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))  # noqa: E731
-    return x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y)
+    return grid.tile_bounds(x, y, CELL_ZOOM)
 
 
 def bbox_cells(bbox):
@@ -130,8 +115,8 @@ def bbox_cells(bbox):
     minlon, minlat, maxlon, maxlat = bbox
     # EDGE widens the search so that a point within rounding distance of a tile edge is looked for on both sides
     # (PostGIS and Python may round its tile differently).
-    xs = range(max(_tile_x(minlon - EDGE), 0), min(_tile_x(maxlon + EDGE), 2**CELL_ZOOM - 1) + 1)
-    ys = range(max(_tile_y(maxlat + EDGE), 0), min(_tile_y(minlat - EDGE), 2**CELL_ZOOM - 1) + 1)
+    xs = range(max(grid.tile_x(minlon - EDGE, CELL_ZOOM), 0), min(grid.tile_x(maxlon + EDGE, CELL_ZOOM), 2**CELL_ZOOM - 1) + 1)
+    ys = range(max(grid.tile_y(maxlat + EDGE, CELL_ZOOM), 0), min(grid.tile_y(minlat - EDGE, CELL_ZOOM), 2**CELL_ZOOM - 1) + 1)
     if len(xs) * len(ys) > MAX_CELLS:
         return None
     cells = []
@@ -139,8 +124,8 @@ def bbox_cells(bbox):
         for y in ys:
             west, south, east, north = _tile_bounds(x, y)
             width = (min(east, maxlon) - max(west, minlon)) / (east - west)
-            height = ((_mercator_y(min(north, maxlat)) - _mercator_y(max(south, minlat)))
-                      / (_mercator_y(north) - _mercator_y(south)))
+            height = ((grid.mercator_y(min(north, maxlat)) - grid.mercator_y(max(south, minlat)))
+                      / (grid.mercator_y(north) - grid.mercator_y(south)))
             cells.append((x * 2**CELL_ZOOM + y, max(width, 0) * max(height, 0), (west, south, east, north)))
     return cells
 

@@ -2,7 +2,7 @@
 
 Web views call::
 
-    from mapping.filters import FilterParamsError, filter_sites
+    from commons.search import FilterParamsError, filter_sites
 
     try:
         sites = filter_sites(request.GET, extra={"page"})   # extra: other parameters the page itself reads

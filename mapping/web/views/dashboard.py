@@ -7,8 +7,8 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from commons.models import InnerAreaClass, Region, SiteKind, SiteStatus
-from mapping.forms import FILTER_STATUSES, FilterPanelForm
-from mapping.views.pages import filtered_sites, map_config
+from mapping.web.forms import FILTER_STATUSES, FilterPanelForm
+from mapping.web.views.pages import filtered_sites, map_config
 
 STATUSES = [value for value, _label in FILTER_STATUSES]
 KINDS = list(SiteKind.values)

@@ -12,7 +12,7 @@ Layers (extent 4096):
   Naples at 1M sites: 2,752 random heap pages, 24 ms of SQL, otherwise); the map asks the API for the title
   of the site someone clicks;
 - z >= 14 (OUTLINE_MIN_ZOOM): also `site_outlines`, the drawn outlines (feature id = site id).
-Every layer honours the shared site filters (mapping.filters); answers carry Cache-Control and an ETag.
+Every layer honours the shared site filters (commons.search); answers carry Cache-Control and an ETag.
 
 Per request, Python work used to cost more than the SQL of a high-zoom tile (parsing the filters ~1.5 ms,
 compiling the ORM querysets ~1.2 ms, for 0.3-2 ms of SQL). Each worker therefore keeps, per query string, the
@@ -21,29 +21,22 @@ placeholders: a map asks for many tiles with the same few filter sets (see bench
 """
 
 import functools
-import hashlib
 
 from django.contrib.gis.db.models import PolygonField
 from django.db import connections, router
 from django.db.models.expressions import RawSQL
-from django.http import HttpResponse, QueryDict
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.http import QueryDict
 
+from commons import grid
 from commons.models import Site, SiteAggregate
 from commons.models.aggregates import Selection
-from mapping.api.errors import error, error_response
-from mapping.filters import FilterParamsError, SiteFilterSet, filter_sites
+from commons.search import SiteFilterSet, filter_sites
 
-MAX_ZOOM = 22
 AGGREGATE_MAX_ZOOM = 8
 OUTLINE_MIN_ZOOM = 14
 CELLS_PER_TILE = 32
 EXTENT = 4096
 BUFFER = 64
-WORLD = 20037508.342789244  # half the width of the Web Mercator square, metres
-CACHE_CONTROL = "public, max-age=300"
-MVT = "application/vnd.mapbox-vector-tile"
 POINT_PROPERTIES = ["kind", "status", "ownership"]
 DETAIL_PROPERTIES = ["title", "has_outline"]
 DETAIL_MIN_ZOOM = 13
@@ -54,25 +47,6 @@ X_PLACEHOLDER, Y_PLACEHOLDER = -987_654_321, -987_654_322
 # Parallel workers and JIT compilation cost more than they save on a tile (1M sites, 2 cores: a dense z11 tile
 # takes 49 ms with a parallel worker and 9 ms without; JIT adds ~30 ms to a live text-search z5 tile).
 PLANNER_SETTINGS = "SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true); "
-
-
-def _tile_numbers(z, x, y):
-    """(z, x, y) as integers, or the errors naming those that are not whole numbers."""
-    errors = [error(name, "invalid_number", _("%(name)s must be a whole number.") % {"name": name})
-              for name, value in (("z", z), ("x", x), ("y", y))
-              if not (value.isascii() and value.lstrip("-").isdigit() and len(value) <= 12)]
-    return (None, errors) if errors else ((int(z), int(x), int(y)), [])
-
-
-def _tile_errors(z, x, y):
-    if not 0 <= z <= MAX_ZOOM:
-        return [error("z", "out_of_range", _("z must be between 0 and %(max)d.") % {"max": MAX_ZOOM})]
-    errors = []
-    for name, value in (("x", x), ("y", y)):
-        if not 0 <= value < 2**z:
-            errors.append(error(name, "out_of_range", _("%(name)s must be between 0 and %(max)d at zoom %(z)d.")
-                                % {"name": name, "max": 2**z - 1, "z": z}))
-    return errors
 
 
 def _sql(queryset):
@@ -108,7 +82,7 @@ def points_layer(sites, z, x, y):
 
 
 def clusters_layer(sites, z, x, y):
-    cell = 2 * WORLD / 2**z / CELLS_PER_TILE
+    cell = grid.cell_size(z, CELLS_PER_TILE)
     rows = _in_tile(sites, z, x, y, 0).order_by().values("location_3857")
     sql, params = _sql(rows)
     return (
@@ -117,7 +91,7 @@ def clusters_layer(sites, z, x, y):
         "ST_TileEnvelope(%s, %s, %s), %s, %s, true) AS geom "
         f"FROM (SELECT location_3857 AS p FROM ({sql}) matched) points "
         "GROUP BY floor((ST_X(p) + %s) / %s), floor((ST_Y(p) + %s) / %s)) t"
-    ), [EXTENT, *[z, x, y], EXTENT, BUFFER, *params, WORLD, cell, WORLD, cell]
+    ), [EXTENT, *[z, x, y], EXTENT, BUFFER, *params, grid.WORLD_HALF, cell, grid.WORLD_HALF, cell]
 
 
 def aggregate_selection(params):
@@ -207,29 +181,3 @@ def fetch_tile(sql, params):
             pass
         data = cursor.fetchone()[0]
     return bytes(data) if data else b""
-
-
-@require_GET
-def site_tile(request, z, x, y):
-    numbers, errors = _tile_numbers(z, x, y)
-    if numbers:
-        z, x, y = numbers
-        errors = _tile_errors(z, x, y)
-    query_string = request.META.get("QUERY_STRING", "")
-    try:
-        cached_filters(query_string)
-    except FilterParamsError as exc:
-        errors += exc.errors
-    if errors:
-        return error_response(errors, 400)
-    data = fetch_tile(*cached_tile_sql(query_string, z, x, y))
-    etag = '"%s"' % hashlib.blake2b(data, digest_size=12).hexdigest()
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(data, content_type=MVT)
-    response["ETag"] = etag
-    response["Cache-Control"] = CACHE_CONTROL
-    response["Vary"] = "Accept-Encoding"
-    response["Access-Control-Allow-Origin"] = "*"
-    return response

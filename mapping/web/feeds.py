@@ -9,7 +9,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from commons.models import Municipality, Province, Region, SiteNotice, Subscription, SubscriptionKind
-from mapping.filters import FilterParamsError, filter_sites
+from commons.search import FilterParamsError, filter_sites
 
 # URL kind -> (model, notice lookup, map filter parameter)
 AREAS = {"regione": (Region, "site__region", "region"), "provincia": (Province, "site__province", "province"),

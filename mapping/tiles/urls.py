@@ -3,8 +3,8 @@ that are not tile coordinates (rather than Django's HTML 404 page)."""
 
 from django.urls import re_path
 
-from mapping import tiles
+from mapping.tiles import views
 
 urlpatterns = [
-    re_path(r"^sites/(?P<z>[^/]+)/(?P<x>[^/]+)/(?P<y>[^/.]+)\.pbf$", tiles.site_tile, name="site-tile"),
+    re_path(r"^sites/(?P<z>[^/]+)/(?P<x>[^/]+)/(?P<y>[^/.]+)\.pbf$", views.site_tile, name="site-tile"),
 ]

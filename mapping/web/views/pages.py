@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from commons.models import Site, SiteKind, SiteStatus
-from mapping.context_processors import reverse_or_none
-from mapping.filters import FilterParamsError, filter_sites
-from mapping.forms import FilterPanelForm
+from mapping.web.context_processors import reverse_or_none
+from commons.search import FilterParamsError, filter_sites
+from mapping.web.forms import FilterPanelForm
 
 # Parameters the pages read on top of the filters; everything else must be a filter (or is refused).
 PAGE_PARAMS = {"page", "sort", "partial"}

@@ -14,8 +14,8 @@ from commons.models import (
 )
 from commons.policy import can
 from commons.services.imports import site_provenance
-from mapping.context_processors import reverse_or_none
-from mapping.views.timeline import site_timeline
+from mapping.web.context_processors import reverse_or_none
+from mapping.web.views.timeline import site_timeline
 
 REGISTRY_LICENCE = "CC BY 4.0"
 

@@ -1,0 +1,54 @@
+"""The web face: every page, form and feed (Italian paths: the interface is Italian first).
+
+One module; the three namespaces (`mapping` for public pages, `workflow` for signed-in work, `opendata` for
+imports and the catalogue) are kept so that `{% url %}` names stay stable.
+"""
+
+from django.urls import include, path
+
+from mapping.web.feeds import AreaFeed, SearchFeed
+from mapping.web.views import catalog, cooperatives, dashboard, geodata, imports, pages, report, sites, workflow
+
+public = [
+    path("", pages.home, name="home"),
+    path("elenco/", pages.site_list, name="site_list"),
+    path("beni/<int:pk>/", sites.site_detail, name="site_detail"),
+    path("beni/<int:pk>/proponi/", cooperatives.proposal_create, name="proposal_create"),
+    path("segnala/", report.report, name="report"),
+    path("cooperative/", cooperatives.cooperative_list, name="cooperative_list"),
+    path("cooperative/<str:slug>/", cooperatives.cooperative_detail, name="cooperative_detail"),
+    path("proposte/<int:pk>/", cooperatives.proposal_detail, name="proposal_detail"),
+    path("cruscotto/", dashboard.dashboard, name="dashboard"),
+    path("mappa/confini/<slug:level>.geojson", geodata.boundaries, name="boundaries"),
+    path("mappa/aree/", geodata.areas, name="areas"),
+]
+
+work = [
+    path("lavoro/", workflow.work_queue, name="queue"),
+    path("lavoro/siti/<int:pk>/", workflow.site_manage, name="site_manage"),
+    path("lavoro/siti/<int:pk>/<slug:action>/", workflow.site_action, name="site_action"),
+    path("lavoro/proposte/<int:pk>/<slug:decision>/", workflow.proposal_decision, name="proposal_decision"),
+    path("lavoro/modera/<slug:what>/<int:pk>/", workflow.moderate, name="moderate"),
+    path("profilo/", workflow.profile, name="profile"),
+    path("segui/", workflow.follow, name="follow"),
+    path("segui/sito/<int:pk>/", workflow.follow_site, name="follow_site"),
+    path("segui/<int:pk>/rimuovi/", workflow.unfollow, name="unfollow"),
+    path("feed/ricerca/<uuid:token>/", SearchFeed(), name="search_feed"),
+    path("feed/<slug:kind>/<str:code>/", AreaFeed(), name="area_feed"),
+]
+
+opendata = [
+    path("importa/", imports.import_index, name="import"),
+    path("importa/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("importa/<int:pk>/stato.json", imports.import_status, name="import_status"),
+    path("importa/<int:pk>/conferma/", imports.import_confirm, name="import_confirm"),
+    path("importa/<int:pk>/scarti.csv", imports.import_rejects, name="import_rejects"),
+    path("dati/catalogo.jsonld", catalog.catalog_jsonld, name="catalog_jsonld"),
+    path("dati/catalogo.rdf", catalog.catalog_rdf, name="catalog_rdf"),
+]
+
+urlpatterns = [
+    path("", include((work, "workflow"))),
+    path("", include((opendata, "opendata"))),
+    path("", include((public, "mapping"))),
+]

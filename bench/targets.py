@@ -93,19 +93,19 @@ def on_the_fly_tile_sql(z, x, y, query):
     """The same tile aggregated live from commons_site (what the aggregates replace)."""
     from django.http import QueryDict
 
-    from commons.search import filter_sites
+    from commons.search import site_search
     from mapping.read.tiles import tile_sql
 
-    return compose(*tile_sql(filter_sites(QueryDict(query)), z, x, y, None)) + ";\n"
+    return compose(*tile_sql(site_search(QueryDict(query)).sites(), z, x, y, None)) + ";\n"
 
 
 def live_stats_sql(query):
     from django.db.models import Count
     from django.http import QueryDict
 
-    from commons.search import filter_sites
+    from commons.search import site_search
 
-    rows = filter_sites(QueryDict(query)).order_by().values("region_id", "kind", "status").annotate(n=Count("id"))
+    rows = site_search(QueryDict(query)).sites().order_by().values("region_id", "kind", "status").annotate(n=Count("id"))
     sql, params = rows.order_by("region_id", "kind", "status").query.sql_with_params()
     return compose(sql, params) + ";\n"
 

@@ -1,28 +1,42 @@
-"""The one filter definition for sites: the API list, stats, exports, vector tiles and the web pages use it.
+"""The one site search: the filter definition every face takes (API lists, stats, exports, tiles, feeds, web
+pages, the dashboard and saved-search matching).
 
-Web views call::
+A face calls, once per request::
 
-    from commons.search import FilterParamsError, filter_sites
+    from commons.search import FilterParamsError, site_search
 
     try:
-        sites = filter_sites(request.GET, extra={"page"})   # extra: other parameters the page itself reads
+        search = site_search(request.GET, extra={"page"})   # extra: other parameters the face itself reads
     except FilterParamsError as exc:
         exc.errors   # [{"field": "bbox", "code": "bbox_inverted", "message": "..."}], show them, answer 400
+    search.sites()       # the matching visible sites (a fresh QuerySet each call)
+    search.selection     # the filters as a Selection when the precomputed counts answer them, else None
+    search.counts()      # [(region, kind, status, count)], from the precomputed counts when they answer
 
-`filter_sites` accepts a QueryDict (repeated keys allowed) or a plain dict (values may be lists). Multi-valued
+`site_search` accepts a QueryDict (repeated keys allowed) or a plain dict (values may be lists). Multi-valued
 parameters take several values comma-separated or repeated (`kind=land,building` or `kind=land&kind=building`).
-Unknown parameters, bad values and bad combinations raise FilterParamsError naming each parameter.
+Unknown parameters, bad values and bad combinations raise FilterParamsError naming each parameter. A valid search
+is parsed once per worker and kept per canonical query string (the filter parameters only, extras removed): a
+map asks for many tiles with the same few filter sets, and parsing costs ~1.5 ms (see bench/README.md).
+
+The HTML widgets of the filter panel (mapping/web/forms.py) and the OpenAPI description of the parameters
+(mapping/api/schema.py) are the faces' own; both read SiteFilterSet.base_filters.
 """
 
 import datetime as dt
+import functools
 import math
 import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import django_filters
 from django import forms
 from django.contrib.gis.geos import Point, Polygon
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -30,7 +44,10 @@ from django.utils.translation import gettext_lazy
 
 from commons.errors import RegistryValidationError
 from commons.geovalidation import POLYGONAL, WORLD_BBOX, parse_geometry
-from commons.models import InnerAreaClass, Municipality, Ownership, Province, Region, Site, SiteKind, SiteStatus
+from commons.models import (
+    InnerAreaClass, Municipality, Ownership, Province, Region, Site, SiteAggregate, SiteKind, SiteStatus,
+)
+from commons.models.aggregates import Selection
 
 MAX_VALUES = 100  # codes per multi-valued parameter
 MAX_RADIUS_M = 50_000
@@ -333,23 +350,89 @@ def unknown_parameter_errors(params, allowed):
     return errors
 
 
-def filter_sites(params, *, queryset=None, extra=()):
-    """The visible sites matching `params`; raise FilterParamsError naming every bad or unknown parameter."""
-    filterset = SiteFilterSet(params, queryset=queryset)
-    errors = unknown_parameter_errors(params, set(SiteFilterSet.base_filters) | set(extra))
-    if not any(error["code"] == "invalid_character" for error in errors) and not filterset.is_valid():
-        errors += filterset.error_list()
+CACHED_SEARCHES = 256  # distinct filter query strings kept per worker
+
+
+@dataclass(frozen=True, eq=False)
+class Search:
+    """A validated site search. Immutable: `sites()` hands out a fresh QuerySet, never the kept one, so no
+    caller can evaluate (and fill the result cache of) the instance kept per worker."""
+
+    key: str  # the canonical query string of the filter parameters
+    values: MappingProxyType  # cleaned value per filter parameter (None when not given)
+    _queryset: object = field(repr=False)
+    selection: Selection = None  # set when the precomputed counts (commons.models.aggregates) answer it
+
+    def sites(self):
+        return self._queryset.all()
+
+    @property
+    def index_led(self):
+        """Whether a filter with its own index (bbox, within, near, q) narrows the search."""
+        return any(self.values.get(name) is not None for name in INDEX_LED_FILTERS)
+
+    @property
+    def only_bbox(self):
+        """(minlon, minlat, maxlon, maxlat) when `bbox` is the only index-led filter, else None."""
+        if self.values.get("bbox") is None or any(
+                self.values.get(name) is not None for name in INDEX_LED_FILTERS if name != "bbox"):
+            return None
+        return self.values["bbox"].extent
+
+    def counts(self, *, inner_only=False):
+        """[(region, kind, status, count)] sorted, count > 0: from the precomputed counts when they answer the
+        search, else by a GROUP BY over the matching sites. `inner_only` narrows to the aree interne (D-F)."""
+        if self.selection is not None:
+            selection = self.selection
+            if inner_only:
+                inner = set(InnerAreaClass.inner()) & set(selection.inner_classes or InnerAreaClass.inner())
+                selection = Selection(**{**selection.__dict__, "inner_classes": tuple(sorted(inner))})
+            return SiteAggregate.objects.region_kind_status_counts(selection)
+        sites = self.sites()
+        if inner_only:
+            sites = sites.filter(municipality__inner_area_class__in=InnerAreaClass.inner())
+        rows = sites.order_by().values_list("region_id", "kind", "status").annotate(count=Count("id"))
+        return list(rows.order_by("region_id", "kind", "status"))
+
+
+def _canonical(params, extra):
+    """The filter parameters of `params` (extras removed) as a QueryDict and its query string."""
+    filters = QueryDict(mutable=True)
+    for name in params:
+        if name in extra:
+            continue
+        values = params.getlist(name) if hasattr(params, "getlist") else params[name]
+        filters.setlist(name, [str(v) for v in values] if isinstance(values, (list, tuple)) else [str(values)])
+    return filters, filters.urlencode()
+
+
+def site_search(params, *, extra=()):
+    """The search `params` describe; raise FilterParamsError naming every bad or unknown parameter."""
+    extra = set(extra)
+    errors = unknown_parameter_errors(params, set(SiteFilterSet.base_filters) | extra)
+    if any(error["code"] == "invalid_character" for error in errors):
+        raise FilterParamsError(errors)
+    known = {name for name in params if name in SiteFilterSet.base_filters}
+    _filters, key = _canonical(params, set(params) - known)
+    try:
+        search = cached_search(key)
+    except FilterParamsError as exc:
+        errors += exc.errors
     if errors:
         raise FilterParamsError(errors)
-    return filterset.qs
+    return search
 
 
-def has_index_led_filter(params):
-    return any(params.get(name) for name in INDEX_LED_FILTERS)
-
-
-def only_bbox(params):
-    """(minlon, minlat, maxlon, maxlat) when `bbox` is the only index-led filter of already validated params."""
-    if not params.get("bbox") or any(params.get(name) for name in INDEX_LED_FILTERS if name != "bbox"):
-        return None
-    return tuple(float(part) for part in params.get("bbox").split(","))
+@functools.lru_cache(maxsize=CACHED_SEARCHES)
+def cached_search(key):
+    """The Search of a canonical filter query string (bad filters raise FilterParamsError, never cached)."""
+    params = QueryDict(key)
+    errors = unknown_parameter_errors(params, set(SiteFilterSet.base_filters))
+    filterset = SiteFilterSet(params)
+    if not errors and not filterset.is_valid():
+        errors = filterset.error_list()
+    if errors:
+        raise FilterParamsError(errors)
+    values = {name: filterset.form.cleaned_data.get(name) for name in SiteFilterSet.base_filters}
+    return Search(key=key, values=MappingProxyType(values), _queryset=filterset.qs,
+                  selection=Selection.from_filters(values))

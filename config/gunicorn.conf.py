@@ -12,9 +12,14 @@ Logs are one JSON object per line (access and errors), like the application's ow
 import json
 import multiprocessing
 import os
+import sys
 import time
+from pathlib import Path
 
 from gunicorn import glogging
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout, for config.logs
+from config.logs import JSON_FORMATTER  # noqa: E402
 
 
 def _int(name, default):
@@ -77,11 +82,7 @@ logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
+        "json": JSON_FORMATTER,
         "raw": {"format": "%(message)s"},
     },
     "handlers": {

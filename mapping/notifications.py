@@ -15,12 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commons.models import CooperativeMembership, Delivery, SiteNotice, Subscription, SubscriptionKind
-from commons.search import FilterParamsError, filter_sites
+from commons.search import FilterParamsError, site_search
 
 
 def _matches_search(query, site):
     try:
-        return filter_sites(QueryDict(query)).filter(pk=site.pk).exists()
+        return site_search(QueryDict(query)).sites().filter(pk=site.pk).exists()
     except FilterParamsError:
         return False  # a saved search that no longer parses matches nothing
 

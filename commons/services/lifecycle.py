@@ -128,3 +128,10 @@ def site_restore(*, site_id, actor, reason=""):
         Site.objects.filter(pk=site.pk).update(version=F("version") + 1, **changes)
     site.refresh_from_db()
     return site
+
+
+# The one-step site transitions a face offers (web buttons, API actions), by action name.
+SITE_ACTIONS = {
+    "verify": site_verify, "reject": site_reject, "archive": site_archive, "start_reuse": site_start_reuse,
+    "hide": site_hide, "restore": site_restore,
+}

@@ -9,6 +9,7 @@ fingerprinted files served by WhiteNoise (and cached by the proxy).
 from django.core.exceptions import ImproperlyConfigured
 
 from config.db_router import replica_databases
+from config.logs import JSON_FORMATTER
 from config.security import content_security_policy
 
 from .base import *  # noqa: F401,F403
@@ -136,11 +137,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
+        "json": JSON_FORMATTER,
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},

@@ -14,10 +14,6 @@ from commons.models import LegalInstrument, ReuseCategory, SubscriptionKind
 from commons.services import lifecycle, proposals, subscriptions
 from mapping.api.schema import error_responses
 
-SITE_ACTIONS = {
-    "verify": lifecycle.site_verify, "reject": lifecycle.site_reject, "archive": lifecycle.site_archive,
-    "start-reuse": lifecycle.site_start_reuse, "hide": lifecycle.site_hide, "restore": lifecycle.site_restore,
-}
 
 
 class ReasonInput(serializers.Serializer):
@@ -80,9 +76,9 @@ class SiteActionApi(APIView):
             data = _valid(DuplicateInput, request)
             site = lifecycle.site_mark_duplicate(site_id=pk, survivor_id=data["survivor"], actor=request.user,
                                                  reason=data["reason"])
-        elif action in SITE_ACTIONS:
+        elif action.replace("-", "_") in lifecycle.SITE_ACTIONS:  # URLs say start-reuse
             data = _valid(ReasonInput, request)
-            site = SITE_ACTIONS[action](site_id=pk, actor=request.user, reason=data["reason"])
+            site = lifecycle.SITE_ACTIONS[action.replace("-", "_")](site_id=pk, actor=request.user, reason=data["reason"])
         else:
             return Response({"errors": [{"field": "action", "code": "unknown_action",
                                          "message": f"Unknown action {action!r}."}]}, status=404)

@@ -12,11 +12,11 @@ Layers (extent 4096):
   Naples at 1M sites: 2,752 random heap pages, 24 ms of SQL, otherwise); the map asks the API for the title
   of the site someone clicks;
 - z >= 14 (OUTLINE_MIN_ZOOM): also `site_outlines`, the drawn outlines (feature id = site id).
-Every layer honours the shared site filters (commons.search); answers carry Cache-Control and an ETag.
+Every layer honours the one site search (commons.search); answers carry Cache-Control and an ETag.
 
 Per request, Python work used to cost more than the SQL of a high-zoom tile (parsing the filters ~1.5 ms,
-compiling the ORM querysets ~1.2 ms, for 0.3-2 ms of SQL). Each worker therefore keeps, per query string, the
-validated filters and, per (query string, zoom), the compiled statement with the tile's x and y as
+compiling the ORM querysets ~1.2 ms, for 0.3-2 ms of SQL). Each worker therefore keeps the parsed search per
+query string (commons.search) and, per (search, zoom), the compiled statement with the tile's x and y as
 placeholders: a map asks for many tiles with the same few filter sets (see bench/README.md for the figures).
 """
 
@@ -25,12 +25,10 @@ import functools
 from django.contrib.gis.db.models import PolygonField
 from django.db import connections, router
 from django.db.models.expressions import RawSQL
-from django.http import QueryDict
 
 from commons import grid
 from commons.models import Site, SiteAggregate
-from commons.models.aggregates import Selection
-from commons.search import SiteFilterSet, filter_sites
+from commons.search import CACHED_SEARCHES, cached_search
 
 AGGREGATE_MAX_ZOOM = 8
 OUTLINE_MIN_ZOOM = 14
@@ -40,7 +38,6 @@ BUFFER = 64
 POINT_PROPERTIES = ["kind", "status", "ownership"]
 DETAIL_PROPERTIES = ["title", "has_outline"]
 DETAIL_MIN_ZOOM = 13
-CACHED_QUERIES = 256  # distinct filter query strings kept per worker
 # Stand-ins for x and y while a statement is compiled once per (filters, zoom); never valid tile numbers.
 X_PLACEHOLDER, Y_PLACEHOLDER = -987_654_321, -987_654_322
 # Sent in the same round trip as a tile read from commons_site, local to that statement's implicit transaction.
@@ -94,14 +91,6 @@ def clusters_layer(sites, z, x, y):
     ), [EXTENT, *[z, x, y], EXTENT, BUFFER, *params, grid.WORLD_HALF, cell, grid.WORLD_HALF, cell]
 
 
-def aggregate_selection(params):
-    """The (already validated) filters as a Selection the aggregates answer, or None if one needs the live query."""
-    filterset = SiteFilterSet(params)
-    if not filterset.is_valid():
-        return None
-    return Selection.from_filters(filterset.form.cleaned_data)
-
-
 def aggregate_clusters_layer(selection, z, x, y):
     cells, params = SiteAggregate.objects.cells_sql(selection, z, x, y)
     return (
@@ -141,30 +130,21 @@ def render_tile(sites, z, x, y, selection=None):
     return fetch_tile(*tile_sql(sites, z, x, y, selection))
 
 
-@functools.lru_cache(maxsize=CACHED_QUERIES)
-def cached_filters(query_string):
-    """(sites, selection) for a query string; bad filters raise FilterParamsError (never cached)."""
-    params = QueryDict(query_string)
-    sites = filter_sites(params)
-    return sites, aggregate_selection(params)
-
-
-@functools.lru_cache(maxsize=CACHED_QUERIES * 4)
-def _compiled(query_string, z):
-    """The tile statement for these filters at zoom z, with the positions of x and y among its params."""
-    sites, selection = cached_filters(query_string)
-    sql, params = tile_sql(sites, z, X_PLACEHOLDER, Y_PLACEHOLDER, selection)
+@functools.lru_cache(maxsize=CACHED_SEARCHES * 4)
+def _compiled(key, z):
+    """The tile statement for the search `key` at zoom z, with the positions of x and y among its params."""
+    search = cached_search(key)
+    sql, params = tile_sql(search.sites(), z, X_PLACEHOLDER, Y_PLACEHOLDER, search.selection)
     xs = [i for i, value in enumerate(params) if value == X_PLACEHOLDER]
     ys = [i for i, value in enumerate(params) if value == Y_PLACEHOLDER]
     return sql, tuple(params), xs, ys
 
 
-def cached_tile_sql(query_string, z, x, y):
+def cached_tile_sql(search, z, x, y):
     """(SQL, params) of the tile; the statements reading commons_site come with PLANNER_SETTINGS before them."""
-    sites, selection = cached_filters(query_string)
-    if z <= AGGREGATE_MAX_ZOOM and selection is not None:
-        return tile_sql(sites, z, x, y, selection)  # plain string formatting, nothing to compile
-    sql, params, xs, ys = _compiled(query_string, z)
+    if z <= AGGREGATE_MAX_ZOOM and search.selection is not None:
+        return tile_sql(search.sites(), z, x, y, search.selection)  # plain string formatting, nothing to compile
+    sql, params, xs, ys = _compiled(search.key, z)
     params = list(params)
     for i in xs:
         params[i] = x

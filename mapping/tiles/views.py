@@ -1,17 +1,16 @@
 """The tile face: /tiles/sites/{z}/{x}/{y}.pbf, written by mapping.read.tiles, with the shared filters."""
 
-import hashlib
-
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from commons.search import FilterParamsError
+from commons.search import FilterParamsError, site_search
+from mapping.read.conditional import conditional, etag_of
 from mapping.read.errors import error, error_response
 from commons.grid import MAX_ZOOM
-from mapping.read.tiles import cached_filters, cached_tile_sql, fetch_tile
+from mapping.read.tiles import cached_tile_sql, fetch_tile
 
-CACHE_CONTROL = "public, max-age=300"
+HEADERS = {"Cache-Control": "public, max-age=300", "Vary": "Accept-Encoding", "Access-Control-Allow-Origin": "*"}
 MVT = "application/vnd.mapbox-vector-tile"
 
 
@@ -40,21 +39,12 @@ def site_tile(request, z, x, y):
     if numbers:
         z, x, y = numbers
         errors = _tile_errors(z, x, y)
-    query_string = request.META.get("QUERY_STRING", "")
+    search = None
     try:
-        cached_filters(query_string)
+        search = site_search(request.GET)
     except FilterParamsError as exc:
         errors += exc.errors
     if errors:
         return error_response(errors, 400)
-    data = fetch_tile(*cached_tile_sql(query_string, z, x, y))
-    etag = '"%s"' % hashlib.blake2b(data, digest_size=12).hexdigest()
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(data, content_type=MVT)
-    response["ETag"] = etag
-    response["Cache-Control"] = CACHE_CONTROL
-    response["Vary"] = "Accept-Encoding"
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    data = fetch_tile(*cached_tile_sql(search, z, x, y))
+    return conditional(request, etag_of(data), lambda: HttpResponse(data, content_type=MVT), HEADERS)

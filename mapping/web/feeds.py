@@ -9,7 +9,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from commons.models import Municipality, Province, Region, SiteNotice, Subscription, SubscriptionKind
-from commons.search import FilterParamsError, filter_sites
+from commons.search import FilterParamsError, site_search
 
 # URL kind -> (model, notice lookup, map filter parameter)
 AREAS = {"regione": (Region, "site__region", "region"), "provincia": (Province, "site__province", "province"),
@@ -70,7 +70,7 @@ class SearchFeed(NoticeFeed):
 
     def items(self, subscription):
         try:
-            sites = filter_sites(QueryDict(subscription.query)).values("pk")
+            sites = site_search(QueryDict(subscription.query)).sites().values("pk")
         except FilterParamsError:
             return []
         return self._public().filter(site__in=sites)[:FEED_SIZE]

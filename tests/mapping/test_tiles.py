@@ -59,6 +59,9 @@ def test_below_zoom_13_points_carry_only_what_the_covering_index_holds(client):
 @pytest.mark.django_db(transaction=True)  # VACUUM runs outside a transaction
 def test_a_dense_point_tile_is_answered_from_the_covering_index_alone():
     """The plan of a z11 tile reads no table page: an index-only scan with no heap fetch once vacuumed."""
+    from django.http import QueryDict
+
+    from commons.search import site_search
     from mapping.read.tiles import cached_tile_sql
 
     for i in range(300):
@@ -67,7 +70,8 @@ def test_a_dense_point_tile_is_answered_from_the_covering_index_alone():
         cursor.execute("VACUUM ANALYZE commons_site")
         # What the planner picks for a dense tile at 1M sites (on 300 rows it would rather read the table).
         cursor.execute("SET enable_bitmapscan = off; SET enable_seqscan = off")
-        sql, params = cached_tile_sql("status=reported,verified&ownership=unknown", *tile_of(*ROMA, 11))
+        search = site_search(QueryDict("status=reported,verified&ownership=unknown"))
+        sql, params = cached_tile_sql(search, *tile_of(*ROMA, 11))
         cursor.execute(sql.split("; ", 1)[1].replace("SELECT ", "EXPLAIN (ANALYZE, FORMAT JSON) SELECT ", 1), params)
         plan = json.dumps(cursor.fetchone()[0])
         cursor.execute("RESET enable_bitmapscan; RESET enable_seqscan")

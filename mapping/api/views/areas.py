@@ -1,7 +1,6 @@
 """Regions, provinces and municipalities with their counts of visible sites; counts by region × kind × status."""
 
 import functools
-import hashlib
 import json
 from collections import OrderedDict
 
@@ -9,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db.models import Count
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -18,13 +17,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commons.models import InnerAreaClass, Municipality, Province, Region, Site, SiteAggregate
+from commons.search import IstatCodesField, ValuesField, site_search
+from mapping.read.conditional import conditional, etag_of
 from mapping.read.errors import RegistryErrors, error
 from mapping.api.pagination import CappedLimitOffsetPagination
 from mapping.api.schema import AreaDetailSerializer, AreaSerializer, StatsSerializer, error_responses
 from mapping.api.schema import paginated, site_filter_parameters
 from mapping.api.views.community import PAGE, checked_params
-from commons.search import IstatCodesField, ValuesField
-from mapping.read.tiles import cached_filters
 
 LEVELS = {
     "regions": (Region, "region_id", ()),
@@ -137,26 +136,22 @@ class Stats(APIView):
     @extend_schema(operation_id="stats_retrieve", summary="Counts of sites by region × kind × status",
                    parameters=site_filter_parameters(), responses={200: StatsSerializer, **error_responses(400)})
     def get(self, request):
-        query_string = request.META.get("QUERY_STRING", "")
-        sites, selection = cached_filters(query_string)
-        if selection is None:  # a filter the precomputed counts cannot answer: counted live, never kept
-            return HttpResponse(_stats_body(_live_counts(sites)), content_type="application/json")
+        search = site_search(request.query_params)
+        if search.selection is None:  # a filter the precomputed counts cannot answer: counted live, never kept
+            return HttpResponse(_stats_body(search.counts()), content_type="application/json")
         state = SiteAggregate.objects.counts_state()
-        cached = _STATS_CACHE.get(query_string)
+        cached = _STATS_CACHE.get(search.key)
         if cached is None or cached[0] != state:
-            body = _stats_body(SiteAggregate.objects.region_kind_status_counts(selection))
-            etag = f'"stats-{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
-            cached = _STATS_CACHE[query_string] = (state, body, etag)
+            body = _stats_body(search.counts())
+            cached = _STATS_CACHE[search.key] = (state, body, etag_of(body, "stats-"))
             while len(_STATS_CACHE) > CACHED_STATS:
                 _STATS_CACHE.popitem(last=False)
-        _STATS_CACHE.move_to_end(query_string)
+        _STATS_CACHE.move_to_end(search.key)
         _state, body, etag = cached
-        if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-            return HttpResponseNotModified(headers={"ETag": etag})
-        return HttpResponse(body, content_type="application/json", headers={"ETag": etag})
+        return conditional(request, etag, lambda: HttpResponse(body, content_type="application/json"))
 
 
-# Per worker: query string -> (state of the counts, answer, ETag). The answer for ~1,000 rows costs ~8 ms to
+# Per worker: search -> (state of the counts, answer, ETag). The answer for ~1,000 rows costs ~8 ms to
 # build (SQL ~2 ms, the rest Python's sums and json); checking that the counts have not changed costs one
 # ~0.3 ms query (SiteAggregate.objects.counts_state), so a kept answer is never stale.
 _STATS_CACHE = OrderedDict()
@@ -187,9 +182,3 @@ def _sums(rows):
         by_kind[kind] = by_kind.get(kind, 0) + count
         by_status[status] = by_status.get(status, 0) + count
     return by_region, by_kind, by_status
-
-
-def _live_counts(sites):
-    """[(region, kind, status, count)] sorted, by a GROUP BY over the matching sites."""
-    rows = sites.order_by().values_list("region_id", "kind", "status").annotate(count=Count("id"))
-    return list(rows.order_by("region_id", "kind", "status"))

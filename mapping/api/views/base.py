@@ -9,7 +9,6 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 
 from commons.policy import can
-from commons.search import FilterParamsError, filter_sites
 
 GEOJSON = "application/geo+json"
 # Token first: an anonymous write then gets 401 with `WWW-Authenticate: Token` rather than a bare 403.
@@ -56,14 +55,8 @@ def geojson_response(data, status=200, headers=None):
     return response
 
 
-def filtered_sites(request, extra=()):
-    return filter_sites(request.query_params, extra=extra)
-
-
 def can_edit_site(user, site):
     """The policy table decides (commons.policy): the reporter while the site is a report, staff of its
     municipality, moderators."""
     return can(user, "site.edit", site=site)
 
-
-__all__ = ["FilterParamsError"]

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from mapping.read import exports
 from mapping.api.schema import SiteExportCollectionSerializer, error_responses, site_filter_parameters
 from mapping.api.views.base import FirstRendererNegotiation
-from commons.search import filter_sites
+from commons.search import site_search
 
 
 class _Export(APIView):
@@ -23,7 +23,7 @@ class GeoJSONExport(_Export):
                    responses={(200, "application/geo+json"): SiteExportCollectionSerializer,
                               **error_responses(400)})
     def get(self, request):
-        return exports.geojson_export(filter_sites(request.query_params), request)
+        return exports.geojson_export(site_search(request.query_params).sites(), request)
 
 
 class CSVExport(_Export):
@@ -33,7 +33,7 @@ class CSVExport(_Export):
                    responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, UTF-8"),
                               **error_responses(400)})
     def get(self, request):
-        return exports.csv_export(filter_sites(request.query_params))
+        return exports.csv_export(site_search(request.query_params).sites())
 
 
 class GeoPackageExport(_Export):
@@ -43,4 +43,4 @@ class GeoPackageExport(_Export):
                    responses={(200, "application/geopackage+sqlite3"): OpenApiResponse(
                        OpenApiTypes.BINARY, description="GeoPackage"), **error_responses(400)})
     def get(self, request):
-        return exports.geopackage_export(filter_sites(request.query_params))
+        return exports.geopackage_export(site_search(request.query_params).sites())

@@ -18,6 +18,7 @@ from commons.errors import StaleVersionError
 from commons.models import Photo, Site, SiteStatus
 from commons.policy import require
 from commons.services.sites import site_report, site_update
+from mapping.read.conditional import listed_tags
 from mapping.read.errors import PreconditionRequired, RegistryErrors
 from mapping.api.pagination import PAGE_PARAMETERS as PAGE_NAMES
 from mapping.api.pagination import Page
@@ -30,7 +31,7 @@ from mapping.api.serializers import PhotoSerializer, SiteInputSerializer
 from mapping.api.views.base import (
     AUTHENTICATION, GEOJSON, FirstRendererNegotiation, GeoJSONRenderer, can_edit_site, geojson_response,
 )
-from commons.search import FilterParamsError, filter_sites, has_index_led_filter, only_bbox
+from commons.search import FilterParamsError, site_search
 from mapping.read.geojson import feature_collection_head, feature_page, site_detail
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True,
@@ -46,8 +47,8 @@ def expected_version(request, site):
     header = request.headers.get("If-Match", "").strip()
     if not header or header == "*":
         raise PreconditionRequired()
-    tags = [tag.strip() for tag in header.split(",")]
-    versions = [int(m.group(1)) for tag in tags if (m := re.fullmatch(rf'"site-{site.pk}-v(\d{{1,9}})"', tag))]
+    versions = [int(m.group(1)) for tag in listed_tags(header)
+                if (m := re.fullmatch(rf'"site-{site.pk}-v(\d{{1,9}})"', tag))]
     if site.version not in versions:
         raise StaleVersionError(site.version)
     return site.version
@@ -73,15 +74,15 @@ class SiteList(APIView):
         except RegistryErrors as exc:
             errors += exc.errors
         try:
-            sites = filter_sites(request.query_params, extra=PAGE_NAMES)
+            search = site_search(request.query_params, extra=PAGE_NAMES)
         except FilterParamsError as exc:
             errors += exc.errors
         if errors:
             raise RegistryErrors(errors)
         features, returned, has_next = feature_page(
-            sites, limit=page.limit, offset=page.offset,
+            search.sites(), limit=page.limit, offset=page.offset,
             url_prefix=request.build_absolute_uri(reverse("api:site-list")),
-            matches_first=has_index_led_filter(request.query_params), bbox=only_bbox(request.query_params),
+            matches_first=search.index_led, bbox=search.only_bbox,
         )
         head = feature_collection_head(
             licence=settings.REGISTRY_DATA_LICENCE, attribution=settings.REGISTRY_ATTRIBUTION,

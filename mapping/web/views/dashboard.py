@@ -2,27 +2,26 @@
 
 from collections import defaultdict
 
-from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse
 
-from commons.models import InnerAreaClass, Region, SiteKind, SiteStatus
+from commons.models import Region, SiteKind, SiteStatus
 from mapping.web.forms import FILTER_STATUSES, FilterPanelForm
-from mapping.web.views.pages import filtered_sites, map_config
+from mapping.web.views.pages import map_config, page_search
 
 STATUSES = [value for value, _label in FILTER_STATUSES]
 KINDS = list(SiteKind.values)
 
 
-def _counts(queryset):
-    """{region: {(kind, status): n}} from one GROUP BY, and the inner-areas count per region."""
+def _counts(search):
+    """{region: {(kind, status): n}} and the inner-areas count per region: the same counts as /api/v1/stats/
+    (commons.search.Search.counts: the precomputed counts when they answer the filters)."""
     cube = defaultdict(lambda: defaultdict(int))
-    for row in queryset.order_by().values("region_id", "kind", "status").annotate(n=Count("id")):
-        cube[row["region_id"]][(row["kind"], row["status"])] = row["n"]
-    inner = dict(
-        queryset.order_by().filter(municipality__inner_area_class__in=InnerAreaClass.inner())
-        .values_list("region_id").annotate(n=Count("id"))
-    )
+    for region, kind, status, n in search.counts():
+        cube[region][(kind, status)] = n
+    inner = defaultdict(int)
+    for region, _kind, _status, n in search.counts(inner_only=True):
+        inner[region] += n
     return cube, inner
 
 
@@ -78,8 +77,8 @@ def _chart_data(rows):
 
 
 def dashboard(request):
-    queryset, errors = filtered_sites(request)
-    cube, inner = _counts(queryset)
+    search, errors = page_search(request)
+    cube, inner = _counts(search) if search else ({}, {})
     rows = []
     for region in Region.objects.order_by("name").only("code", "name"):
         row = _row(region, cube.get(region.code, {}), inner.get(region.code, 0))
@@ -96,5 +95,5 @@ def dashboard(request):
         "chart_data": _chart_data(rows),
         "export_query": query,
         "stats_query": query,
-        "claimed": queryset.claimed().count() if not errors else 0,
+        "claimed": search.sites().claimed().count() if search else 0,
     }, status=400 if errors else 200)

@@ -1,17 +1,17 @@
 """Small geographic payloads for the web pages: simplified boundaries and area look-ups."""
 
-import hashlib
-
 from django.core.cache import cache
 from django.db import connections, router
 from django.db.models import Q
-from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from commons.models import Municipality, Province, Region
+from mapping.read.conditional import conditional, etag_of
+from mapping.read.errors import error, error_response
 
 # level -> (table, simplification tolerance in degrees, extra property column). About 1 km for regions and
 # 500 m for provinces: enough to recognise a border at the zooms where it is drawn, a few hundred KB in all.
@@ -50,16 +50,11 @@ def boundaries(request, level):
     if level not in BOUNDARY_LEVELS:
         raise Http404(_("Unknown boundary level."))
     payload = _boundary_payload(level)
-    etag = '"%s"' % hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()[:20]
-    if request.headers.get("If-None-Match") == etag:
-        return HttpResponseNotModified()
-    response = HttpResponse(payload, content_type="application/geo+json")
-    response["ETag"] = etag
-    return response
+    return conditional(request, etag_of(payload), lambda: HttpResponse(payload, content_type="application/geo+json"))
 
 
 def _bad_request(field, code, message):
-    return JsonResponse({"errors": [{"field": field, "code": code, "message": message}]}, status=400)
+    return error_response([error(field, code, message)], 400)
 
 
 def _bbox(geom):

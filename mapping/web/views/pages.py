@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from commons.models import Site, SiteKind, SiteStatus
 from mapping.web.context_processors import reverse_or_none
-from commons.search import FilterParamsError, filter_sites
+from commons.search import FilterParamsError, site_search
 from mapping.web.forms import FilterPanelForm
 
 # Parameters the pages read on top of the filters; everything else must be a filter (or is refused).
@@ -24,12 +24,12 @@ DEFAULT_SORT = "-updated"
 PAGE_SIZE = 25
 
 
-def filtered_sites(request):
-    """(queryset, errors): the visible sites matching the request's filters, or none and the errors."""
+def page_search(request):
+    """(search, errors): the request's site search, or None and the errors."""
     try:
-        return filter_sites(request.GET, extra=PAGE_PARAMS), []
+        return site_search(request.GET, extra=PAGE_PARAMS), []
     except FilterParamsError as exc:
-        return Site.objects.none(), exc.errors
+        return None, exc.errors
 
 
 def _ordering(sort):
@@ -73,8 +73,8 @@ def map_config():
 
 
 def _page_context(request):
-    queryset, errors = filtered_sites(request)
-    page, sort = results_page(request, queryset)
+    search, errors = page_search(request)
+    page, sort = results_page(request, search.sites() if search else Site.objects.none())
     return {
         "form": FilterPanelForm(request.GET),
         "errors": errors,

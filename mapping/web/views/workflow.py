@@ -20,10 +20,6 @@ from commons.models import (
 from commons.policy import can, is_moderator
 from commons.services import lifecycle, proposals, roles, subscriptions
 
-SITE_ACTIONS = {
-    "verify": lifecycle.site_verify, "reject": lifecycle.site_reject, "archive": lifecycle.site_archive,
-    "start_reuse": lifecycle.site_start_reuse, "hide": lifecycle.site_hide, "restore": lifecycle.site_restore,
-}
 
 
 def _territory(user):
@@ -56,7 +52,7 @@ def work_queue(request):
 @login_required
 def site_manage(request, pk):
     site = get_object_or_404(Site.objects.select_related("municipality", "region", "duplicate_of"), pk=pk)
-    allowed = [a for a in SITE_ACTIONS if can(request.user, f"site.{a}", site=site)]
+    allowed = [a for a in lifecycle.SITE_ACTIONS if can(request.user, f"site.{a}", site=site)]
     if not allowed and not can(request.user, "proposal.decide", site=site):
         raise PermissionDenied(_("Only staff of this municipality or a moderator can manage this site."))
     return render(request, "workflow/site_manage.html", {
@@ -86,8 +82,8 @@ def site_action(request, pk, action):
         call = lambda: lifecycle.site_mark_duplicate(  # noqa: E731
             site_id=pk, survivor_id=int(survivor) if survivor.isdigit() else 0, actor=request.user,
             reason=request.POST.get("reason", ""))
-    elif action in SITE_ACTIONS:
-        call = lambda: SITE_ACTIONS[action](site_id=pk, actor=request.user, reason=request.POST.get("reason", ""))  # noqa: E731
+    elif action in lifecycle.SITE_ACTIONS:
+        call = lambda: lifecycle.SITE_ACTIONS[action](site_id=pk, actor=request.user, reason=request.POST.get("reason", ""))  # noqa: E731
     else:
         raise PermissionDenied
     _run(request, call, _("Done."))

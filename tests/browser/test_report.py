@@ -95,3 +95,35 @@ def test_a_bad_outline_shows_the_servers_message_on_the_form(make_page, live_ser
     # The outline turns red and the crossing the server located is circled on the map.
     assert page.locator("#report-map path[stroke='#b30000']").count() == 2
     assert not Site.objects.filter(title="Area incolta").exists()
+
+
+def test_an_outline_can_only_be_started_once_zoomed_in_enough_to_see_buildings(make_page, live_server):
+    user = verified_user()
+    page = make_page(user=user)
+    page.goto(f"/segnala/#13/{ROMA[1]}/{ROMA[0]}", wait_until="domcontentloaded")
+    page.wait_for_selector("#report-map.leaflet-container")
+    hint = page.locator("#outline-zoom-hint")
+    assert hint.is_visible() and "ingrandisci la mappa" in hint.inner_text()
+    assert page.get_attribute("#mode-outline", "aria-disabled") == "true"
+    # At zoom 13 the button only says why (aria-disabled: Playwright needs force to click it); the clicks on the
+    # map keep placing a point, no outline starts.
+    page.click("#mode-outline", force=True)
+    assert page.inner_text("#geometry-status") == hint.inner_text()
+    box = page.locator("#report-map").bounding_box()
+    for dx, dy in [*SQUARE, SQUARE[0]]:
+        page.mouse.click(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)
+        page.wait_for_timeout(120)
+    assert hint.is_visible()
+    assert page.get_attribute("#mode-outline", "aria-pressed") == "false"
+    assert page.locator("#report-map path.leaflet-interactive").count() == 0
+    assert page.locator("#report-map .leaflet-marker-icon").count() == 1
+    assert page.inner_text("#geometry-status").startswith("Punto")
+
+    page.click("#clear-geometry")
+    page.click("#report-map .leaflet-control-zoom-in")
+    page.wait_for_selector("#outline-zoom-hint", state="hidden")
+    assert page.get_attribute("#mode-outline", "aria-disabled") == "false"
+    _draw(page, SQUARE)
+    page.wait_for_function("() => document.getElementById('geometry-status').textContent.startsWith('Contorno')")
+    assert "4 vertici" in page.inner_text("#geometry-status")
+    assert page.errors == []

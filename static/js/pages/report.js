@@ -27,6 +27,8 @@ initDrawing(map, placement, {
   outline: document.getElementById('mode-outline'),
   centre: document.getElementById('place-centre'),
   clear: document.getElementById('clear-geometry'),
+  zoomHint: document.getElementById('outline-zoom-hint'),
+  status,
 });
 initLocate(map, placement, {
   gpsButton: document.getElementById('locate-gps'),

@@ -1,5 +1,5 @@
 // Errors on the form: each one next to its field and in the summary at the top, which takes the focus.
-// Shows `report:errors` ({ errors, source: 'form' | 'server' }); clears on `report:sending`.
+// Shows `report:errors` ({ errors, source }); clears on `report:sending`.
 import { on } from '../events.js';
 import { GEOMETRY_FIELDS } from './placement.js';
 

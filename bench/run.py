@@ -31,6 +31,19 @@ from bench import load, report, servers  # noqa: E402
 DEFAULT_URL = "postgis://beco@127.0.0.1:54329/beco"
 
 
+def data_defaults(environ, shared=None):
+    """The data folders the Makefile exports for `make bench`, so that running this script directly loads the
+    same offline files: ../shared/data/... (or $SHARED_DATA) when present; a variable already set is kept."""
+    shared = Path(shared or environ.get("SHARED_DATA") or REPO.parent / "shared" / "data")
+    anbsc = shared / "anbsc" / "immobili_in_gestione.csv"
+    found = {
+        "REGISTRY_BOUNDARIES_DIR": shared / "boundaries" if (shared / "boundaries" / "it_regions.geojson").is_file() else "",
+        "REGISTRY_SNAI_DIR": shared / "snai" if any((shared / "snai").glob("*.csv")) else "",
+        "REGISTRY_ANBSC_FILE": anbsc if anbsc.is_file() else "",
+    }
+    return {name: str(value) for name, value in found.items() if name not in environ}
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sites", type=int, default=100_000, help="demo sites to seed (default 100000)")
@@ -66,7 +79,8 @@ def bench_database_url(args):
 
 
 def production_env(database_url):
-    return {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    return {**os.environ, **data_defaults(os.environ),
+            "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_SECURE_SSL_REDIRECT": "0", "DJANGO_STATIC_ROOT": str(REPO / "var" / "bench-static"),
             "PYTHONPATH": str(REPO)}

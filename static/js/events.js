@@ -28,6 +28,11 @@ export function debounce(fn, wait = 250) {
   };
 }
 
+// A translated sentence with its %(name)s placeholders filled in (the server's gettext format).
+export function format(template, values) {
+  return template.replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? '');
+}
+
 export function formatNumber(value) {
   return new Intl.NumberFormat(document.documentElement.lang || 'it').format(value);
 }

@@ -3,7 +3,7 @@
 import pytest
 
 from bench import report
-from bench.run import bench_database_url, size_label
+from bench.run import bench_database_url, data_defaults, size_label
 
 
 class Args:
@@ -18,6 +18,19 @@ def test_each_size_gets_its_own_database_next_to_the_configured_one(monkeypatch)
     assert bench_database_url(Args(100_000)).endswith("/beco_bench")
     assert bench_database_url(Args(1_000_000)).endswith("/beco_bench_1m")
     assert size_label(250_000) == "250k"
+
+
+def test_run_directly_it_defaults_the_data_folders_as_make_bench_does(tmp_path):
+    (tmp_path / "boundaries").mkdir()
+    (tmp_path / "boundaries" / "it_regions.geojson").write_text("{}")
+    (tmp_path / "snai").mkdir()
+    (tmp_path / "snai" / "aree_interne.csv").write_text("")
+    assert data_defaults({}, shared=tmp_path) == {
+        "REGISTRY_BOUNDARIES_DIR": str(tmp_path / "boundaries"), "REGISTRY_SNAI_DIR": str(tmp_path / "snai"),
+        "REGISTRY_ANBSC_FILE": ""}
+    # A variable already in the environment wins, as with the Makefile's ?=.
+    assert "REGISTRY_SNAI_DIR" not in data_defaults({"REGISTRY_SNAI_DIR": "/elsewhere"}, shared=tmp_path)
+    assert data_defaults({"SHARED_DATA": str(tmp_path)})["REGISTRY_BOUNDARIES_DIR"] == str(tmp_path / "boundaries")
 
 
 def run(p50, p95, rps, raw=None):

@@ -15,8 +15,12 @@ import statistics
 import sys
 from pathlib import Path
 
+import django
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+# Before the test helpers are imported: tests/conftest.py imports models, which need the app registry.
+django.setup()
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
@@ -27,12 +31,11 @@ PAGES = [
     ("home", "/"), ("home-lazio", "/?region=12&kind=building,land"), ("home-zoom", "/#15/41.8948/12.4853"),
     ("list", "/elenco/?sort=title"), ("cooperatives", "/cooperative/"), ("dashboard", "/cruscotto/"),
 ]
+# Zoomed in, where an outline can be drawn, and at the whole of Italy, where the page asks to zoom in first.
+REPORT_PAGES = [("report", "/segnala/#16/40.6664/16.6043"), ("report-italy", "/segnala/")]
 
 
 def session_cookie(username):
-    import django
-
-    django.setup()
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -46,9 +49,6 @@ def session_cookie(username):
 
 
 def first_site_pages():
-    import django
-
-    django.setup()
     from commons.models import Proposal, ProposalStatus, Site
 
     site = Site.objects.visible().filter(outline__isnull=False).order_by("id").first()
@@ -93,7 +93,7 @@ def main():
         if args.timing_only:
             return
         cookie = session_cookie(args.user) if args.user else None
-        pages = PAGES + first_site_pages() + ([("report", "/segnala/#16/40.6664/16.6043")] if cookie else [])
+        pages = PAGES + first_site_pages() + (REPORT_PAGES if cookie else [])
         for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
             context, page = new_page(browser, args.base, viewport, cookie)
             for name, path in pages:

@@ -95,3 +95,101 @@ def test_a_bad_outline_shows_the_servers_message_on_the_form(make_page, live_ser
     # The outline turns red and the crossing the server located is circled on the map.
     assert page.locator("#report-map path[stroke='#b30000']").count() == 2
     assert not Site.objects.filter(title="Area incolta").exists()
+
+
+def test_an_outline_can_only_be_started_once_zoomed_in_enough_to_see_buildings(make_page, live_server):
+    user = verified_user()
+    page = make_page(user=user)
+    page.goto(f"/segnala/#13/{ROMA[1]}/{ROMA[0]}", wait_until="domcontentloaded")
+    page.wait_for_selector("#report-map.leaflet-container")
+    hint = page.locator("#outline-zoom-hint")
+    assert hint.is_visible() and "ingrandisci la mappa" in hint.inner_text()
+    assert page.get_attribute("#mode-outline", "aria-disabled") == "true"
+    # At zoom 13 the button only says why (aria-disabled: Playwright needs force to click it); the clicks on the
+    # map keep placing a point, no outline starts.
+    page.click("#mode-outline", force=True)
+    assert page.inner_text("#geometry-status") == hint.inner_text()
+    box = page.locator("#report-map").bounding_box()
+    for dx, dy in [*SQUARE, SQUARE[0]]:
+        page.mouse.click(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)
+        page.wait_for_timeout(120)
+    assert hint.is_visible()
+    assert page.get_attribute("#mode-outline", "aria-pressed") == "false"
+    assert page.locator("#report-map path.leaflet-interactive").count() == 0
+    assert page.locator("#report-map .leaflet-marker-icon").count() == 1
+    assert page.inner_text("#geometry-status").startswith("Punto")
+
+    page.click("#clear-geometry")
+    page.click("#report-map .leaflet-control-zoom-in")
+    page.wait_for_selector("#outline-zoom-hint", state="hidden")
+    assert page.get_attribute("#mode-outline", "aria-disabled") == "false"
+    _draw(page, SQUARE)
+    page.wait_for_function("() => document.getElementById('geometry-status').textContent.startsWith('Contorno')")
+    assert "4 vertici" in page.inner_text("#geometry-status")
+    assert page.errors == []
+
+
+TYPED = {"#id_title": "Ex lavatoio", "#id_description": "Chiuso dal 1990.", "#id_dormant_since": "1990",
+         "#id_address": "Via dei Fori Imperiali 1"}
+
+
+def _fill_a_report(page):
+    page.click("#place-centre")
+    for selector, value in TYPED.items():
+        page.fill(selector, value)
+    page.select_option("#id_kind", "building")
+
+
+def _answer_the_next_report_post(page, answer):
+    """Let `answer(route)` handle the next POST of a report; every other request goes through as usual."""
+    calls = []
+
+    def handle(route):
+        if route.request.method != "POST" or calls:
+            route.fallback()
+            return
+        calls.append(route.request.url)
+        answer(route)
+
+    page.route(lambda url: url.endswith("/api/v1/sites/"), handle)
+    return calls
+
+
+def _typed_values(page):
+    return {selector: page.input_value(selector) for selector in TYPED} | {"kind": page.input_value("#id_kind")}
+
+
+def test_a_server_failure_says_so_and_keeps_the_report_on_the_page_to_send_again(make_page, live_server):
+    page, _user = _open_report(make_page)
+    _fill_a_report(page)
+    typed = _typed_values(page)
+    calls = _answer_the_next_report_post(
+        page, lambda route: route.fulfill(status=500, content_type="text/html", body="<h1>Server Error (500)</h1>"))
+    page.click("#report-submit")
+    page.wait_for_selector("#report-errors:not([hidden])")
+    assert len(calls) == 1
+    assert "Il server ha avuto un problema" in page.inner_text("#report-errors")
+    assert "connessione" not in page.inner_text("#report-errors")
+    assert _typed_values(page) == typed and page.is_enabled("#report-submit")
+    assert not Site.objects.filter(title="Ex lavatoio").exists()
+
+    page.click("#report-submit")  # the next attempt reaches the real server
+    page.wait_for_url("**/beni/*/", timeout=20_000)
+    assert Site.objects.get(title="Ex lavatoio").address == "Via dei Fori Imperiali 1"
+    assert page.errors == []
+
+
+def test_a_lost_connection_says_so_and_keeps_what_was_typed(make_page, live_server):
+    page, _user = _open_report(make_page)
+    _fill_a_report(page)
+    typed = _typed_values(page)
+    calls = _answer_the_next_report_post(page, lambda route: route.abort("internetdisconnected"))
+    page.click("#report-submit")
+    page.wait_for_selector("#report-errors:not([hidden])")
+    assert len(calls) == 1
+    assert "La connessione con il server si è interrotta" in page.inner_text("#report-errors")
+    assert "Il server ha avuto un problema" not in page.inner_text("#report-errors")
+    assert _typed_values(page) == typed and page.is_enabled("#report-submit")
+    assert page.inner_text("#geometry-status").startswith("Punto")
+    assert not Site.objects.filter(title="Ex lavatoio").exists()
+    assert page.errors == []

@@ -4,12 +4,14 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commons.errors import RegistryValidationError
 from commons.models import NoticeKind, Proposal, ProposalStatus, SiteNotice, Subscription, SubscriptionKind
 from commons.policy import require
+from commons.search import FilterParamsError, site_search
 
 K = SubscriptionKind
 
@@ -28,6 +30,8 @@ def subscription_create(*, user, kind, name="", site=None, area_code="", polygon
     target = targets.get(kind)
     if not target or not all(target.values()):
         raise RegistryValidationError(_("Say what to follow."), code="required", field="kind")
+    if kind == K.SEARCH:
+        _check_search(query)
     area_model = {K.REGION: "Region", K.PROVINCE: "Province", K.MUNICIPALITY: "Municipality"}.get(kind)
     if area_model:
         from commons import models
@@ -35,6 +39,19 @@ def subscription_create(*, user, kind, name="", site=None, area_code="", polygon
         if not getattr(models, area_model).objects.filter(pk=area_code).exists():
             raise RegistryValidationError(_("Unknown area code."), code="not_found", field="area_code")
     return Subscription.objects.create(user=user, kind=kind, name=name, **target)
+
+
+def _check_search(query):
+    """A saved search is the site search its query string describes: refused now if it is not one, rather than
+    stored and then never matching anything (commons.search names the bad parameter)."""
+    try:
+        site_search(QueryDict(query))
+    except FilterParamsError as exc:
+        first = exc.errors[0]
+        raise RegistryValidationError(
+            _("This search cannot be saved: %(parameter)s: %(message)s")
+            % {"parameter": first["field"], "message": first["message"]},
+            code=first["code"], field="query") from None
 
 
 def warn_expiring(*, today=None):

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
-from commons.models import Proposal, ProposalStatus, SiteStatus
+from commons.models import Proposal, ProposalStatus, SiteStatus, Subscription, SubscriptionKind
 from commons.policy import POLICY, STAFF_DECIDES_OWNERSHIP
 from commons.services.lifecycle import site_verify
 from commons.services.proposals import proposal_accept, proposal_create
@@ -142,6 +142,20 @@ def test_following_a_drawn_polygon_through_the_api_validates_it():
     assert refused.status_code == 400
     assert refused.json()["errors"][0]["field"] == "polygon"
     assert refused.json()["errors"][0]["code"] == "self_intersection"
+
+
+def test_a_saved_search_is_checked_when_it_is_saved_not_when_it_would_match():
+    client = APIClient()
+    client.force_authenticate(verified_user())
+    saved = client.post("/api/v1/subscriptions/", {"kind": "search", "query": "kind=land&region=12"}, format="json")
+    assert saved.status_code == 201
+    for query, code in (("kind=castle", "invalid_choice"), ("colour=red", "unknown_parameter"),
+                        ("bbox=13,42,12,41", "bbox_inverted")):
+        refused = client.post("/api/v1/subscriptions/", {"kind": "search", "query": query}, format="json")
+        assert refused.status_code == 400, query
+        error = refused.json()["errors"][0]
+        assert (error["field"], error["code"]) == ("query", code)
+    assert Subscription.objects.filter(kind=SubscriptionKind.SEARCH).count() == 1
 
 
 def test_a_merged_duplicate_redirects_to_its_survivor_and_comes_back_when_restored():

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +36,18 @@ def subscription_create(*, user, kind, name="", site=None, area_code="", polygon
         if not getattr(models, area_model).objects.filter(pk=area_code).exists():
             raise RegistryValidationError(_("Unknown area code."), code="not_found", field="area_code")
     return Subscription.objects.create(user=user, kind=kind, name=name, **target)
+
+
+@transaction.atomic
+def subscription_delete(*, actor, subscription_id):
+    """Stop following: only the owner may. Deleting what is already gone is no error (a second click)."""
+    subscription = Subscription.objects.select_for_update().filter(pk=subscription_id).first()
+    if subscription is None:
+        return False
+    if actor is None or subscription.user_id != actor.pk:
+        raise PermissionDenied(_("Only the person who follows this can stop following it."))
+    subscription.delete()
+    return True
 
 
 def warn_expiring(*, today=None):

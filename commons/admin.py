@@ -8,8 +8,7 @@ from django.contrib.gis.forms.widgets import OSMWidget
 
 from commons import models
 from commons.errors import RegistryValidationError
-from commons.services.lifecycle import audit_context
-from commons.services.sites import land_area_m2, site_place
+from commons.services.sites import EDITABLE_FIELDS, site_place, site_report, site_update
 
 
 class OfflineOSMWidget(OSMWidget):
@@ -88,12 +87,25 @@ class SiteAdmin(MapAdmin):
     list_select_related = ["municipality"]
     show_full_result_count = False
 
+    def get_readonly_fields(self, request, obj=None):
+        # Who reported a site and which dataset row it is are set by the services (reporter: whoever reports;
+        # source: fixed once created, imports match on it), so the form does not offer what would be ignored.
+        fixed = ["reporter", "source", "source_id"] if obj else ["reporter"]
+        return [*self.readonly_fields, *fixed]
+
     def save_model(self, request, obj, form, change):
-        # Areas and land area follow the geometry, as in the services (placed during form validation).
-        obj.region, obj.province, obj.municipality = form.placed.region, form.placed.province, form.placed.municipality
-        obj.land_area_m2 = land_area_m2(obj.outline)
-        with audit_context(request.user, "admin.save"):
-            super().save_model(request, obj, form, change)
+        """Through the services like every other write: the policy, placement, land area, audit context and a new
+        version, so an API client whose If-Match predates this edit gets 412 instead of overwriting it."""
+        fields = {name: value for name, value in form.cleaned_data.items() if name in EDITABLE_FIELDS}
+        if change:
+            # The admin form carries no version: the moderator's save wins over whatever came before it.
+            site = site_update(actor=request.user, site_id=obj.pk, expected_version=None, changes=fields)
+        else:
+            site = site_report(actor=request.user, source=form.cleaned_data["source"],
+                               source_id=form.cleaned_data.get("source_id", ""), **fields)
+        obj.pk = site.pk
+        obj.refresh_from_db()
+        obj._state.adding = False  # the inlines (photos) are saved next, against this row
 
 
 @admin.register(models.Photo)

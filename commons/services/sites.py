@@ -1,4 +1,9 @@
-"""Writes on sites: report, edit, and the spatial join that places a site in its areas."""
+"""Writes on sites: report, edit, and the spatial join that places a site in its areas.
+
+`site_report` and `site_update` take the person acting and check the policy table themselves, so the API, the
+web pages and the admin cannot differ. There is no system actor: bulk writers (imports, `seed_demo`) do not
+come through here, they write with COPY under their own run-level rules (`import.run`, a management command).
+"""
 
 from django.contrib.gis.db.models.functions import Distance
 from django.db import connection, transaction
@@ -8,6 +13,8 @@ from django.utils.translation import gettext as _
 from commons.errors import RegistryValidationError, StaleVersionError
 from commons.geometry import degrees_for
 from commons.models import Municipality, NoticeKind, Site, SiteNotice, SiteSource
+from commons.policy import require
+from commons.services.lifecycle import audit_context
 
 # Simplified coastlines cut off some beaches and piers: a point this close to a municipality still belongs to it.
 COAST_TOLERANCE_M = 1000
@@ -59,27 +66,46 @@ def land_area_m2(outline):
         return int(cursor.fetchone()[0])
 
 
+def point_inside(outline):
+    """The point of a drawn area: a point inside it (never the centroid, which may fall outside)."""
+    point = outline.point_on_surface
+    point.srid = 4326
+    return point
+
+
+def _with_point(fields):
+    """An outline sent without a location is placed at a point inside it (every write path: API, admin, web)."""
+    if fields.get("location") is None and fields.get("outline") is not None:
+        return {**fields, "location": point_inside(fields["outline"])}
+    return fields
+
+
 @transaction.atomic
-def site_report(*, reporter, source=SiteSource.CITIZEN, **fields):
-    """Create a reported site; its areas come from its geometry."""
+def site_report(*, actor, source=SiteSource.CITIZEN, **fields):
+    """Create a site reported by `actor`; its areas come from its geometry."""
+    require(actor, "site.report")
     unknown = set(fields) - EDITABLE_FIELDS - {"source_id", "status"}
     if unknown:
         raise TypeError(f"site_report got unexpected fields: {sorted(unknown)}")
-    site = Site(reporter=reporter, source=source, **fields)
+    site = Site(reporter=actor, source=source, **_with_point(fields))
     site_place(site)
     site.land_area_m2 = land_area_m2(site.outline)
-    site.save()
+    with audit_context(actor, "site.create"):
+        site.save()
     SiteNotice.objects.create(site=site, kind=NoticeKind.NEW_SITE, title=f"{site.title} ({site.municipality.name})",
                               body=site.description[:1000])
     return site
 
 
 @transaction.atomic
-def site_update(*, site_id, expected_version, changes):
-    """Apply editable changes if the caller saw the current version; bumps the version."""
+def site_update(*, actor, site_id, expected_version, changes):
+    """Apply editable changes if `actor` may edit the site and saw its current version (None: whatever the
+    version, for the admin); bumps the version, so an older If-Match is refused afterwards."""
     site = Site.objects.select_for_update().get(pk=site_id)
+    require(actor, "site.edit", site=site)
     if expected_version is not None and site.version != expected_version:
         raise StaleVersionError(site.version)
+    changes = _with_point(changes)
     for name, value in changes.items():
         if name not in EDITABLE_FIELDS:
             raise TypeError(f"{name} is not editable")
@@ -88,6 +114,7 @@ def site_update(*, site_id, expected_version, changes):
         site_place(site)
         site.land_area_m2 = land_area_m2(site.outline)
     site.version = F("version") + 1
-    site.save()
+    with audit_context(actor, "site.update"):
+        site.save()
     site.refresh_from_db()
     return site

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
@@ -52,6 +53,18 @@ def _check_search(query):
             _("This search cannot be saved: %(parameter)s: %(message)s")
             % {"parameter": first["field"], "message": first["message"]},
             code=first["code"], field="query") from None
+
+
+@transaction.atomic
+def subscription_delete(*, actor, subscription_id):
+    """Stop following: only the owner may. Deleting what is already gone is no error (a second click)."""
+    subscription = Subscription.objects.select_for_update().filter(pk=subscription_id).first()
+    if subscription is None:
+        return False
+    if actor is None or subscription.user_id != actor.pk:
+        raise PermissionDenied(_("Only the person who follows this can stop following it."))
+    subscription.delete()
+    return True
 
 
 def warn_expiring(*, today=None):

@@ -123,12 +123,7 @@ class SiteInputSerializer(StrictSerializer):
         if not self.partial and attrs.get("location") is None and attrs.get("outline") is None:
             raise serializers.ValidationError({"location": [serializers.ErrorDetail(
                 _("Send a location (GeoJSON Point) or an outline."), code="required")]})
-        if attrs.get("location") is None and attrs.get("outline") is not None:
-            # The point of a drawn area is a point inside it (never the centroid, which may fall outside).
-            point = attrs["outline"].point_on_surface
-            point.srid = 4326
-            attrs["location"] = point
-        return attrs
+        return attrs  # an outline alone is placed at a point inside it by commons.services.sites
 
 
 class PhotoInputSerializer(StrictSerializer):

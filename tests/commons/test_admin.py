@@ -2,17 +2,27 @@ import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.contrib.gis.geos import Point
 from django.test import Client
+from rest_framework.test import APIClient
 
-from commons.models import Site
-from tests.factories import ROMA, SiteFactory, UserFactory
+from commons.models import NoticeKind, Site, SiteNotice
+from tests.factories import ROMA, SiteFactory, UserFactory, verified_user
 
 pytestmark = pytest.mark.django_db
 
 
-def _admin():
+def _admin(user=None):
     client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(user or UserFactory(is_staff=True, is_superuser=True))
     return client
+
+
+def _change_form(**fields):
+    return {
+        "title": "Ex deposito", "description": "", "kind": "building", "ownership": "municipality",
+        "condition": "unknown", "location": _mercator_point(9.19, 45.4642), "location_precision": "exact",
+        "source": "citizen", "source_id": "", "cadastral_refs": "", "address": "",
+        "photos-TOTAL_FORMS": "0", "photos-INITIAL_FORMS": "0", **fields,
+    }
 
 
 def test_every_model_has_an_admin():
@@ -64,6 +74,46 @@ def test_a_point_outside_italy_is_a_form_error_not_a_crash():
     assert "outside Italy" in response.content.decode() or "fuori" in response.content.decode()
     site.refresh_from_db()
     assert site.municipality.name == "Roma"
+
+
+def test_an_admin_edit_bumps_the_version_so_an_api_client_holding_the_old_etag_gets_412():
+    reporter = verified_user()
+    site = SiteFactory(reporter=reporter, title="Ex scuola")
+    api = APIClient()
+    api.force_authenticate(reporter)
+    etag = api.get(f"/api/v1/sites/{site.pk}/")["ETag"]
+
+    edited = _admin().post(f"/admin/commons/site/{site.pk}/change/", _change_form(title="Ex scuola (moderata)"))
+
+    assert edited.status_code == 302, edited.content.decode()[:2000]
+    site.refresh_from_db()
+    assert (site.title, site.version, site.municipality.name) == ("Ex scuola (moderata)", 2, "Milano")
+    stale = api.patch(f"/api/v1/sites/{site.pk}/", {"title": "Sovrascritto"}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412 and stale.json()["errors"][0]["code"] == "stale_version"
+    site.refresh_from_db()
+    assert (site.title, site.version) == ("Ex scuola (moderata)", 2)
+
+
+def test_an_admin_edit_is_audited_with_the_moderator_and_keeps_the_reporter():
+    reporter, moderator = verified_user(), UserFactory(is_staff=True, is_superuser=True)
+    site = SiteFactory(reporter=reporter, source_id="")
+    _admin(moderator).post(f"/admin/commons/site/{site.pk}/change/",
+                           _change_form(source="anbsc", source_id="I-XX-1", reporter=moderator.pk))
+    site.refresh_from_db()
+    event = site.events.select_related("pgh_context").latest("pgh_id")
+    assert (event.pgh_context.metadata["actor"], event.pgh_context.metadata["action"]) == (moderator.pk, "site.update")
+    assert (site.reporter, site.source, site.source_id) == (reporter, "citizen", "")  # set by the services only
+
+
+def test_a_site_added_in_the_admin_is_reported_through_the_service():
+    moderator = UserFactory(is_staff=True, is_superuser=True)
+    response = _admin(moderator).post("/admin/commons/site/add/", _change_form(title="Ex mercato",
+                                                                             outline=""))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    site = Site.objects.get(title="Ex mercato")
+    assert (site.municipality.name, site.version, site.reporter, site.land_area_m2) == ("Milano", 1, moderator, None)
+    assert SiteNotice.objects.filter(site=site, kind=NoticeKind.NEW_SITE).count() == 1
+    assert site.events.select_related("pgh_context").get().pgh_context.metadata["actor"] == moderator.pk
 
 
 def _mercator_point(lon, lat):

@@ -87,16 +87,16 @@ def test_every_kind_status_and_ownership_is_counted_in_its_slot():
 
 def test_creates_edits_and_moves_across_regions_keep_them_current():
     citizen = verified_user()
-    site = site_report(reporter=citizen, title="Ex scuola", kind=SiteKind.BUILDING, location=Point(*ROMA, srid=4326))
+    site = site_report(actor=citizen, title="Ex scuola", kind=SiteKind.BUILDING, location=Point(*ROMA, srid=4326))
     SiteFactory(location=Point(*MILANO, srid=4326), ownership=Ownership.PRIVATE)
     assert_current()
-    site = site_update(site_id=site.pk, expected_version=site.version, changes={"kind": SiteKind.LAND})
+    site = site_update(actor=citizen, site_id=site.pk, expected_version=site.version, changes={"kind": SiteKind.LAND})
     assert_current()
-    site = site_update(site_id=site.pk, expected_version=site.version,
+    site = site_update(actor=citizen, site_id=site.pk, expected_version=site.version,
                        changes={"location": Point(*NAPOLI, srid=4326)})
     assert site.region_id == "15"  # Lazio -> Campania
     assert_current()
-    site_update(site_id=site.pk, expected_version=site.version, changes={"title": "Only the title"})
+    site_update(actor=citizen, site_id=site.pk, expected_version=site.version, changes={"title": "Only the title"})
     assert_current()
 
 
@@ -241,12 +241,12 @@ def test_kept_stats_answers_follow_every_change_even_inside_one_transaction(clie
     after creates, edits, status changes and deletes, in this test's single transaction, it is never stale."""
     reporter, moderator = verified_user(), moderator_user()
     query = "kind=land&status=reported,verified"
-    site = site_report(reporter=reporter, title="Orto", kind=SiteKind.LAND, location=Point(*ROMA, srid=4326))
+    site = site_report(actor=reporter, title="Orto", kind=SiteKind.LAND, location=Point(*ROMA, srid=4326))
     steps = [
         lambda: None,
-        lambda: site_report(reporter=reporter, title="Campo", kind=SiteKind.LAND, location=Point(*MILANO, srid=4326)),
+        lambda: site_report(actor=reporter, title="Campo", kind=SiteKind.LAND, location=Point(*MILANO, srid=4326)),
         lambda: site_verify(site_id=site.pk, actor=moderator),
-        lambda: site_update(site_id=site.pk, expected_version=None, changes={"kind": SiteKind.BUILDING}),
+        lambda: site_update(actor=moderator, site_id=site.pk, expected_version=None, changes={"kind": SiteKind.BUILDING}),
         lambda: SiteFactory(kind=SiteKind.LAND, location=Point(*NAPOLI, srid=4326)),
         lambda: Site.objects.filter(title="Campo").delete(),
         # Two plain statements in the test's own transaction (no savepoint): the same transaction id writes the

@@ -15,6 +15,7 @@ from django.db import connection
 from commons.models import ImportRun, Site, SourceDataset
 from commons.services.imports.anbsc import kind_for
 from commons.services.sites import municipality_at, site_update
+from tests.factories import moderator_user
 
 REPO = Path(__file__).resolve().parents[2]
 ANBSC_FILE = Path(os.environ.get("REGISTRY_ANBSC_FILE") or REPO.parent / "shared/data/anbsc/immobili_in_gestione.csv")
@@ -128,7 +129,7 @@ def test_a_moderator_correcting_a_location_is_not_undone_by_the_next_import(tmp_
     site = Site.objects.get(source="anbsc", source_id="I-NA-89-S")
     exact = site.location.clone()
     exact.x += 0.001
-    site_update(site_id=site.pk, expected_version=site.version,
+    site_update(actor=moderator_user(), site_id=site.pk, expected_version=site.version,
                 changes={"location": exact, "location_precision": "exact", "title": "Villetta confiscata"})
 
     again = anbsc(str(path))

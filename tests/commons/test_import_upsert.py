@@ -10,7 +10,7 @@ from django.core.management import call_command
 from commons.models import ImportRun, Site
 from commons.services.imports import site_provenance
 from commons.services.sites import site_update
-from tests.factories import SiteFactory
+from tests.factories import SiteFactory, moderator_user
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "imports"
 SOURCE = "prova-upsert"
@@ -73,7 +73,8 @@ def test_field_edited_in_the_registry_is_kept_and_reported_as_conflict(tmp_path)
     data = features()
     run(write(tmp_path, data))
     edited = site("B001")
-    site_update(site_id=edited.pk, expected_version=edited.version, changes={"title": "Scuola Colosseo (corretto)"})
+    site_update(actor=moderator_user(), site_id=edited.pk, expected_version=edited.version,
+                changes={"title": "Scuola Colosseo (corretto)"})
     props = feature(data, "B001")["properties"]
     props["denominazione"], props["stato"] = "Nuovo nome dalla fonte", "buono"
 
@@ -96,7 +97,7 @@ def test_registry_edit_is_kept_silently_while_the_dataset_does_not_change(tmp_pa
     path = write(tmp_path, features())
     run(path)
     edited = site("B003")
-    site_update(site_id=edited.pk, expected_version=edited.version,
+    site_update(actor=moderator_user(), site_id=edited.pk, expected_version=edited.version,
                 changes={"location": Point(14.2500, 40.8370, srid=4326), "address": "Piazza del Plebiscito 1"})
 
     again = run(path)
@@ -109,7 +110,8 @@ def test_registry_edit_that_the_dataset_later_adopts_is_no_conflict(tmp_path):
     data = features()
     run(write(tmp_path, data))
     edited = site("B002")
-    site_update(site_id=edited.pk, expected_version=edited.version, changes={"title": "Casa Duomo"})
+    site_update(actor=moderator_user(), site_id=edited.pk, expected_version=edited.version,
+                changes={"title": "Casa Duomo"})
     feature(data, "B002")["properties"]["denominazione"] = "Casa Duomo"
 
     again = run(write(tmp_path, data, "beni2.geojson"))
@@ -122,7 +124,7 @@ def test_registry_edit_that_the_dataset_later_adopts_is_no_conflict(tmp_path):
 def test_provenance_says_which_fields_came_from_the_dataset_and_which_from_people(tmp_path):
     run(write(tmp_path, features()))
     edited = site("B001")
-    site_update(site_id=edited.pk, expected_version=edited.version,
+    site_update(actor=moderator_user(), site_id=edited.pk, expected_version=edited.version,
                 changes={"title": "Titolo corretto", "address": "Piazza del Colosseo"})
 
     provenance = site_provenance(site("B001"))

@@ -116,6 +116,7 @@ def test_moving_a_site_out_of_the_staff_territory_removes_their_power():
     from django.contrib.gis.geos import Point
 
     site = SiteFactory()
-    site_update(site_id=site.pk, expected_version=1, changes={"location": Point(*MILANO, srid=4326)})
+    site_update(actor=moderator_user(), site_id=site.pk, expected_version=1,
+                changes={"location": Point(*MILANO, srid=4326)})
     with pytest.raises(PermissionDenied):
         site_verify(site_id=site.pk, actor=staff_user(ROMA_CODE))

@@ -18,7 +18,7 @@ from commons.management.commands.backup import FACTS_SQL
 from commons.models import Photo, Site
 from commons.services.demo import seed_demo
 from commons.services.sites import site_report
-from tests.factories import ROMA
+from tests.factories import ROMA, verified_user
 from tests.ops.conftest import PG_BIN, database_url, manage, production_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,8 +27,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 class Writer(threading.Thread):
     """Reports sites one transaction at a time until stopped (one writer: commit order is id order)."""
 
-    def __init__(self):
+    def __init__(self, actor):
         super().__init__(daemon=True)
+        self.actor = actor
         self.stop, self.ids, self.error = threading.Event(), [], None
 
     def run(self):
@@ -36,7 +37,7 @@ class Writer(threading.Thread):
         try:
             while not self.stop.is_set():
                 point = Point(ROMA[0] + rng.uniform(-0.05, 0.05), ROMA[1] + rng.uniform(-0.05, 0.05), srid=4326)
-                self.ids.append(site_report(reporter=None, title="Scritto durante il backup", kind="building",
+                self.ids.append(site_report(actor=self.actor, title="Scritto durante il backup", kind="building",
                                             location=point).pk)
         except Exception as error:  # reported by the test
             self.error = error
@@ -98,7 +99,7 @@ def test_a_backup_under_load_restores_identically(tmp_path, fresh_database):
     add_photos(media, Site.objects.order_by("id")[:3])
     source = connection.settings_dict["NAME"]
 
-    writer = Writer()
+    writer = Writer(verified_user())
     writer.start()
     writer.wait_for(20)
     during = len(writer.ids)

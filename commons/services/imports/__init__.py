@@ -2,7 +2,8 @@
 
 Entry points (see each module): `import_file` and `import_anbsc` run an ImportRun over a file, idempotently
 (upsert on source + source id, registry edits kept and reported as conflicts); `site_provenance` says which
-fields of a site came from its dataset and which from people; `launch_run` starts a run in the background.
+fields of a site came from its dataset and which from people; `launch_run` starts a run in the background;
+`import_run_start` / `import_run_confirm` (runs.py) are what the import page calls, with the actor.
 """
 
 from .anbsc import anbsc_dataset, import_anbsc

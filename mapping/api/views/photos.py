@@ -10,9 +10,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from commons.models import Photo, Site
+from commons.models import Site
+from commons.services.photos import photo_add
 from mapping.read.errors import PayloadTooLarge
-from mapping.api.photos import clean_photo
 from mapping.api.schema import error_responses
 from mapping.api.serializers import PhotoInputSerializer, PhotoSerializer
 from mapping.api.views.base import AUTHENTICATION, can_edit_site
@@ -31,7 +31,7 @@ class SitePhotoCreate(APIView):
                    responses={201: PhotoSerializer, **error_responses(400, 401, 403, 404, 413, 415)})
     def post(self, request, pk):
         site = get_object_or_404(Site.objects.visible(), pk=pk)
-        if not can_edit_site(request.user, site):
+        if not can_edit_site(request.user, site):  # before the body is read; photo_add checks again
             raise PermissionDenied(_("Only the person who reported this site, or staff, can add photos."))
         declared = request.META.get("CONTENT_LENGTH") or "0"
         if not declared.isdigit() or int(declared) > settings.PHOTO_MAX_BYTES + MULTIPART_SLACK:
@@ -40,8 +40,6 @@ class SitePhotoCreate(APIView):
         serializer = PhotoInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        photo = Photo.objects.create(
-            site=site, image=clean_photo(data["image"]), caption=data.get("caption", ""),
-            author=data.get("author", ""), uploaded_by=request.user,
-        )
+        photo = photo_add(actor=request.user, site_id=site.pk, image=data["image"], caption=data.get("caption", ""),
+                          author=data.get("author", ""))
         return Response(PhotoSerializer(photo, context={"request": request}).data, status=201)

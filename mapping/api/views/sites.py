@@ -97,10 +97,10 @@ class SiteList(APIView):
         responses={(201, GEOJSON): SiteDetailSerializer, **error_responses(400, 401, 413, 415)},
     )
     def post(self, request):
-        require(request.user, "site.report")
+        require(request.user, "site.report")  # before validation: a refused client learns nothing more
         serializer = SiteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        site = site_report(reporter=request.user, **serializer.validated_data)
+        site = site_report(actor=request.user, **serializer.validated_data)
         location = request.build_absolute_uri(reverse("api:site-detail", args=[site.pk]))
         return detail_response(request, site.pk, status=201, headers={"Location": location})
 
@@ -140,7 +140,7 @@ class SiteDetail(APIView):
         serializer.is_valid(raise_exception=True)
         changes = serializer.validated_data if partial else {**SiteInputSerializer.DEFAULTS,
                                                              **serializer.validated_data}
-        site_update(site_id=site.pk, expected_version=version, changes=dict(changes))
+        site_update(actor=request.user, site_id=site.pk, expected_version=version, changes=dict(changes))
         return detail_response(request, site.pk)
 
 

@@ -1,18 +1,15 @@
 """The import page: moderators and municipality staff upload a file, see the dry run, confirm; it runs in background.
 
-Who may import: platform moderators (is_staff, or the moderators of commons.policy) anywhere, into any dataset
-but ANBSC's; approved municipality staff only inside their municipality (rows elsewhere are rejected) and only
-into datasets named after it (comune-<ISTAT code>-...). Errors answer 400 (413 for size) with the field, a stable
-code and a sentence: as JSON when the client asks for JSON, else on the re-rendered page.
+Who may import what is commons.services.imports.runs (POLICY["import.run"]), which also starts and confirms runs.
+Errors answer 400 (413 for size) with the field, a stable code and a sentence: as JSON when the client asks for
+JSON, else on the re-rendered page.
 """
 
-import uuid
 from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,56 +20,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from commons.models import ImportRun, MunicipalityStaff, SiteSource, SourceDataset
-from commons.services.imports import ImportFailure, dataset_for, launch_run
+from commons.errors import ConflictError
+from commons.models import ImportRun
+from commons.services.imports import ImportFailure
 from commons.services.imports.crs import allowed_srids
 from commons.services.imports.mapping import load_mapping_file
-from commons.services.imports.readers import detect_format
-from commons.services.imports.sources import slug_for
+from commons.services.imports.runs import ImportScope, confirmable, import_run_confirm, import_run_start
 
 MAX_UPLOAD_BYTES = getattr(settings, "REGISTRY_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 MAX_MAPPING_BYTES = 64 * 1024
 EXTENSIONS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".zip": "zip", ".csv": "csv", ".tsv": "csv",
               ".txt": "csv"}
 NEW = "__new__"
-
-
-class Importer:
-    """What the signed-in user may import: everywhere (moderators) or only their municipalities."""
-
-    def __init__(self, user):
-        self.user = user
-        self.platform = user.is_staff or user.is_superuser or _policy_moderator(user)
-        self.codes = sorted(MunicipalityStaff.objects.filter(user=user, approved=True)
-                            .values_list("municipality_id", flat=True))
-        if not self.platform and not self.codes:
-            raise PermissionDenied(_("Only moderators and approved municipality staff can import data."))
-
-    @property
-    def territory(self):
-        return None if self.platform else self.codes
-
-    def datasets(self):
-        queryset = SourceDataset.objects.exclude(slug=SiteSource.ANBSC.value).order_by("name")
-        if self.platform:
-            return list(queryset)
-        return [d for d in queryset if any(d.slug.startswith(self.prefix(code)) for code in self.codes)]
-
-    @staticmethod
-    def prefix(code):
-        return f"comune-{code}-"
-
-    def runs(self):
-        runs = ImportRun.objects.select_related("dataset", "started_by")
-        return runs if self.platform else runs.filter(started_by=self.user)
-
-
-def _policy_moderator(user):
-    try:
-        from commons.policy import is_moderator
-    except ImportError:  # pragma: no cover - the policy module arrives with the roles work
-        return False
-    return is_moderator(user)
 
 
 class UploadForm(forms.Form):
@@ -87,11 +46,11 @@ class UploadForm(forms.Form):
     crs = forms.TypedChoiceField(label=gettext_lazy("Coordinate system"), required=False, coerce=int, empty_value=None)
     mapping = forms.FileField(label=gettext_lazy("Mapping file (JSON or TOML, optional)"), required=False)
 
-    def __init__(self, *args, importer, **kwargs):
+    def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
-        self.importer = importer
+        self.scope = scope
         self.fields["dataset"].choices = [(NEW, _("A new dataset"))] + [
-            (d.slug, f"{d.name} ({d.slug})") for d in importer.datasets()]
+            (d.slug, f"{d.name} ({d.slug})") for d in scope.datasets()]
         self.fields["crs"].choices = [("", _("As declared by the file (CSV: WGS84)"))] + [
             (srid, f"EPSG:{srid}") for srid in allowed_srids()]
 
@@ -163,10 +122,10 @@ def _form_errors(form):
             for field, errors in form.errors.get_json_data().items() for error in errors]
 
 
-def _error_page(request, importer, form, errors, status):
+def _error_page(request, scope, form, errors, status):
     if _wants_json(request):
         return JsonResponse({"errors": errors}, status=status, json_dumps_params={"ensure_ascii": False})
-    return render(request, "imports/index.html", {"form": form, "runs": importer.runs()[:20], "errors": errors,
+    return render(request, "imports/index.html", {"form": form, "runs": scope.runs()[:20], "errors": errors,
                                                   "max_mb": MAX_UPLOAD_BYTES // 2**20}, status=status)
 
 
@@ -174,12 +133,12 @@ def _error_page(request, importer, form, errors, status):
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_index(request):
-    importer = Importer(request.user)
+    scope = ImportScope(request.user)
     if request.method == "POST" and _content_length(request) > MAX_UPLOAD_BYTES + MAX_MAPPING_BYTES + 64 * 1024:
         error = {"field": "file", "code": "too_large",
                  "message": _("The file is larger than %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20}}
-        return _error_page(request, importer, UploadForm(importer=importer), [error], 413)
-    return _import_index(request, importer)
+        return _error_page(request, scope, UploadForm(scope=scope), [error], 413)
+    return _import_index(request, scope)
 
 
 def _content_length(request):
@@ -190,59 +149,35 @@ def _content_length(request):
 
 
 @csrf_protect
-def _import_index(request, importer):
+def _import_index(request, scope):
     if request.method == "GET":
-        form = UploadForm(importer=importer)
-        return render(request, "imports/index.html", {"form": form, "runs": importer.runs()[:20],
+        form = UploadForm(scope=scope)
+        return render(request, "imports/index.html", {"form": form, "runs": scope.runs()[:20],
                                                       "max_mb": MAX_UPLOAD_BYTES // 2**20})
-    form = UploadForm(request.POST, request.FILES, importer=importer)
+    form = UploadForm(request.POST, request.FILES, scope=scope)
     if not form.is_valid():
         errors = _form_errors(form)
-        return _error_page(request, importer, form, errors, 413 if errors[0]["code"] == "too_large" else 400)
+        return _error_page(request, scope, form, errors, 413 if errors[0]["code"] == "too_large" else 400)
     try:
-        run = _start_dry_run(request, importer, form.cleaned_data)
+        run = _start_dry_run(request, form.cleaned_data)
     except ImportFailure as exc:
-        return _error_page(request, importer, form, [{"field": "dataset", "code": exc.code, "message": exc.message}],
+        return _error_page(request, scope, form, [{"field": "dataset", "code": exc.code, "message": exc.message}],
                            400)
     if _wants_json(request):
         return JsonResponse(run_status(run), status=202)
     return redirect("opendata:import_detail", pk=run.pk)
 
 
-def _dataset(importer, data):
-    if data["dataset"] != NEW:
-        return get_object_or_404(SourceDataset, slug=data["dataset"])
-    prefix = "" if importer.platform else importer.prefix(importer.codes[0])
+def _start_dry_run(request, data):
+    new = data["dataset"] == NEW
     details = {key: data.get(key) for key in ("name", "licence", "attribution", "publisher", "url")}
-    slug = slug_for(data["name"], prefix)
-    if SourceDataset.objects.filter(slug=slug).exists():
-        raise ImportFailure(_("A dataset called %(slug)s already exists: choose it from the list.") % {"slug": slug},
-                            code="dataset_exists")
-    return dataset_for(slug, details)
-
-
-def _start_dry_run(request, importer, data):
-    dataset = _dataset(importer, data)
-    upload = data["file"]
-    run = ImportRun(dataset=dataset, dry_run=True, started_by=request.user,
-                    options={"crs": data.get("crs"), "mapping": data.get("mapping") or {},
-                             "territory": importer.territory, "original_name": Path(upload.name).name[:200],
-                             "language": get_language()})
-    run.file.save(f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}", upload, save=False)
-    try:
-        detect_format(run.file.path)
-    except ImportFailure:
-        run.file.delete(save=False)
-        raise
-    run.save()
-    launch_run(run)
-    run.refresh_from_db()
-    return run
+    return import_run_start(actor=request.user, upload=data["file"], dataset_slug="" if new else data["dataset"],
+                            new_dataset=details if new else None, crs=data.get("crs"), mapping=data.get("mapping"),
+                            language=get_language())
 
 
 def _visible_run(request, pk):
-    importer = Importer(request.user)
-    return get_object_or_404(importer.runs(), pk=pk)
+    return get_object_or_404(ImportScope(request.user).runs(), pk=pk)
 
 
 def run_status(run):
@@ -266,7 +201,7 @@ def run_status(run):
 def import_detail(request, pk):
     run = _visible_run(request, pk)
     return render(request, "imports/detail.html", {"run": run, "status": run_status(run), "report": run.report or {},
-                                                   "can_confirm": _can_confirm(run)})
+                                                   "can_confirm": confirmable(run)})
 
 
 @login_required
@@ -275,24 +210,15 @@ def import_status(request, pk):
     return JsonResponse(run_status(_visible_run(request, pk)), json_dumps_params={"ensure_ascii": False})
 
 
-def _can_confirm(run):
-    return (run.dry_run and run.status == ImportRun.Status.DONE and not (run.report or {}).get("confirmed_by_run")
-            and bool(run.file))
-
-
 @login_required
 @require_POST
 def import_confirm(request, pk):
-    dry_run = _visible_run(request, pk)
-    if not _can_confirm(dry_run):
-        error = {"field": None, "code": "not_confirmable",
-                 "message": _("Only a finished dry run can be confirmed, once.")}
-        return JsonResponse({"errors": [error]}, status=400)
-    run = ImportRun.objects.create(dataset=dry_run.dataset, file=dry_run.file.name, options=dry_run.options,
-                                   dry_run=False, started_by=request.user, report={"confirms_run": dry_run.pk})
-    dry_run.report = {**dry_run.report, "confirmed_by_run": run.pk}
-    dry_run.save(update_fields=["report"])
-    launch_run(run)
+    try:
+        run = import_run_confirm(actor=request.user, run_id=pk)
+    except ImportRun.DoesNotExist:
+        raise Http404 from None
+    except ConflictError as exc:  # already confirmed (a second click, a concurrent confirm) or not finished
+        return JsonResponse({"errors": [{"field": None, "code": exc.code, "message": exc.message}]}, status=400)
     if _wants_json(request):
         run.refresh_from_db()
         return JsonResponse(run_status(run), status=202)

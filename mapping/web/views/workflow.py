@@ -14,8 +14,7 @@ from django.views.decorators.http import require_POST
 
 from commons.errors import ConflictError, RegistryValidationError
 from commons.models import (
-    Cooperative, LegalInstrument, MunicipalityStaff, Proposal, ProposalStatus, Site, SiteStatus, Subscription,
-    SubscriptionKind,
+    Cooperative, LegalInstrument, MunicipalityStaff, Proposal, ProposalStatus, Site, SiteStatus, SubscriptionKind,
 )
 from commons.policy import can, is_moderator
 from commons.services import lifecycle, proposals, roles, subscriptions
@@ -134,7 +133,7 @@ def follow(request):
 @login_required
 @require_POST
 def unfollow(request, pk):
-    Subscription.objects.filter(pk=pk, user=request.user).delete()
+    subscriptions.subscription_delete(actor=request.user, subscription_id=pk)
     return redirect("workflow:profile")
 
 

@@ -2,7 +2,8 @@
 
 Notices are rows written in the same transaction as the change (commons services); `send_notifications`
 (run on a schedule, e.g. every minute from cron or a systemd timer) picks pending ones with SKIP LOCKED, so
-several runners never send twice, and records one Delivery per user and notice.
+several runners never send twice, and records one Delivery per user and notice. Links point at the public site
+page by its URL name (reverse), so commons needs nothing from the faces.
 """
 
 from django.conf import settings

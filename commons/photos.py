@@ -1,8 +1,9 @@
-"""Photo uploads: size and pixel limits checked from the header, then a clean re-encode without metadata.
+"""Upload safety for photos: size and pixel limits checked from the header, then a clean re-encode without
+metadata. Domain, not a face: `commons.services.photos.photo_add` runs it for every write path.
 
-`clean_photo(upload)` is usable from any write path (API, web form): it returns a ContentFile holding a fresh
-JPEG (EXIF, GPS, comments and anything appended to the original are gone) or raises RegistryValidationError
-with code `too_large` (bytes), `too_many_pixels` (refused before a pixel is decoded) or `invalid_image`.
+`clean_photo(upload)` returns a ContentFile holding a fresh JPEG (EXIF, GPS, comments and anything appended to
+the original are gone) or raises RegistryValidationError with code `too_large` (bytes), `too_many_pixels`
+(refused before a pixel is decoded) or `invalid_image`.
 """
 
 import io

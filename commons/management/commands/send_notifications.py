@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from commons.services.subscriptions import warn_expiring
-from mapping.notifications import deliver_pending
+from commons.services.notifications import deliver_pending
 
 
 class Command(BaseCommand):

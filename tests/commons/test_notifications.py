@@ -1,21 +1,20 @@
+"""Site notices reach followers by e-mail once (commons.services.notifications, `send_notifications`)."""
+
 import datetime as dt
-import xml.etree.ElementTree as ET
 
 import pytest
-from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.core import mail
 from django.core.management import call_command
-from django.test import Client
 
 from commons.models import Delivery, SiteNotice, SubscriptionKind
 from commons.services.lifecycle import site_verify
+from commons.services.notifications import deliver_pending
 from commons.services.proposals import proposal_accept, proposal_create
 from commons.services.subscriptions import subscription_create, warn_expiring
-from mapping.notifications import deliver_pending
-from tests.factories import MILANO, CooperativeFactory, SiteFactory, coop_user, moderator_user, staff_user, verified_user
+from tests.factories import CooperativeFactory, SiteFactory, coop_user, moderator_user, staff_user, verified_user
 
 pytestmark = pytest.mark.django_db
-ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def test_followers_of_the_site_the_area_a_polygon_and_a_saved_search_get_one_e_mail_each():
@@ -62,31 +61,3 @@ def test_expiry_warnings_at_90_and_30_days_reach_the_cooperative_once():
     call_command("send_notifications", verbosity=0)
     assert [m.to[0] for m in mail.outbox] == [member.email, member.email]
     assert SiteNotice.objects.filter(kind="expiry").count() == 2
-
-
-def test_area_atom_feed_lists_changes_in_the_area_only():
-    rome = SiteFactory(title="Ex caserma romana")
-    milan = SiteFactory(title="Ex fabbrica milanese", location=Point(*MILANO, srid=4326))
-    moderator = moderator_user()
-    site_verify(site_id=rome.pk, actor=moderator)
-    site_verify(site_id=milan.pk, actor=moderator)
-    response = Client().get("/feed/regione/12/")
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/atom+xml")
-    titles = [e.findtext(f"{ATOM}title") for e in ET.fromstring(response.content).iter(f"{ATOM}entry")]
-    assert any("Ex caserma romana" in t for t in titles)
-    assert not any("milanese" in t for t in titles)
-    assert Client().get("/feed/regione/99/").status_code == 404
-    assert Client().get("/feed/pianeta/12/").status_code == 404
-
-
-def test_saved_search_feed_by_its_token():
-    user = verified_user()
-    subscription = subscription_create(user=user, kind=SubscriptionKind.SEARCH, query="kind=land", name="Terreni")
-    land, building = SiteFactory(kind="land", title="Terreno incolto"), SiteFactory(kind="building", title="Ex scuola")
-    for site in (land, building):
-        site_verify(site_id=site.pk, actor=moderator_user())
-    response = Client().get(f"/feed/ricerca/{subscription.feed_token}/")
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert "Terreno incolto" in body and "Ex scuola" not in body

@@ -1,0 +1,15 @@
+"""Photos of a site: added by whoever may edit the site, always re-encoded without metadata."""
+
+from commons.models import Photo, Site
+from commons.photos import clean_photo
+from commons.policy import require
+
+
+def photo_add(*, actor, site_id, image, caption="", author=""):
+    """Store a cleaned copy of `image` for a visible site that `actor` may edit (site.edit)."""
+    site = Site.objects.visible().get(pk=site_id)
+    require(actor, "site.edit", site=site)
+    # Decoded before any row is written and outside a transaction: one INSERT follows, atomic by itself, and no
+    # lock is held while Pillow works on a photo of up to PHOTO_MAX_BYTES.
+    cleaned = clean_photo(image)
+    return Photo.objects.create(site=site, image=cleaned, caption=caption, author=author, uploaded_by=actor)

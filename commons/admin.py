@@ -6,8 +6,12 @@ from django.contrib import admin
 from django.contrib.gis import admin as gis_admin
 from django.contrib.gis.forms.widgets import OSMWidget
 
+from django.utils.translation import gettext_lazy as _
+
 from commons import models
 from commons.errors import RegistryValidationError
+from commons.photos import clean_photo
+from commons.services.photos import photo_add
 from commons.services.sites import EDITABLE_FIELDS, site_place, site_report, site_update
 
 
@@ -46,9 +50,40 @@ class MunicipalityAdmin(MapAdmin):
     search_fields = ["code", "name"]
 
 
+class PhotoForm(forms.ModelForm):
+    """A new photo is checked here (errors on the form) and stored by photo_add, re-encoded without EXIF/GPS like
+    every other upload; a stored photo's file is never replaced (add a new one and hide the old)."""
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        if self.instance.pk and "image" in self.changed_data:
+            raise forms.ValidationError(_("A stored photo cannot be replaced: add a new one and hide this."))
+        if not self.instance.pk and image is not None:
+            try:
+                clean_photo(image)
+            except RegistryValidationError as exc:
+                raise forms.ValidationError(exc.messages[0], code=exc.code) from None
+            image.seek(0)
+        return image
+
+
+def _save_photo(request, form, site_id):
+    """New photos through the service; edits of a stored one (caption, author, hidden) as the form says."""
+    if form.instance.pk:
+        form.save()
+        return
+    photo = photo_add(actor=request.user, site_id=site_id, image=form.cleaned_data["image"],
+                      caption=form.cleaned_data.get("caption", ""), author=form.cleaned_data.get("author", ""))
+    if form.cleaned_data.get("hidden"):
+        models.Photo.objects.filter(pk=photo.pk).update(hidden=True)
+    form.instance = photo
+
+
 class PhotoInline(admin.TabularInline):
     model = models.Photo
+    form = PhotoForm
     extra = 0
+    can_delete = False  # nothing is deleted: a photo is hidden
     fields = ["image", "caption", "author", "hidden"]
 
 
@@ -107,11 +142,36 @@ class SiteAdmin(MapAdmin):
         obj.refresh_from_db()
         obj._state.adding = False  # the inlines (photos) are saved next, against this row
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not models.Photo:
+            return super().save_formset(request, form, formset, change)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []  # the change message
+        for photo_form in formset.forms:
+            if photo_form.has_changed():
+                added = photo_form.instance.pk is None
+                _save_photo(request, photo_form, form.instance.pk)
+                if added:
+                    formset.new_objects.append(photo_form.instance)
+                else:
+                    formset.changed_objects.append((photo_form.instance, photo_form.changed_data))
+
 
 @admin.register(models.Photo)
 class PhotoAdmin(admin.ModelAdmin):
+    form = PhotoForm
     list_display = ["id", "site", "caption", "width", "height", "hidden"]
-    raw_id_fields = ["site", "uploaded_by"]
+    raw_id_fields = ["site"]
+    readonly_fields = ["uploaded_by", "width", "height"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "image", "site"] if obj else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # nothing is deleted: a photo is hidden
+
+    def save_model(self, request, obj, form, change):
+        _save_photo(request, form, form.cleaned_data["site"].pk if not change else obj.site_id)
+        obj.pk = form.instance.pk
 
 
 class MembershipInline(admin.TabularInline):

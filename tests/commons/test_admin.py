@@ -121,3 +121,47 @@ def _mercator_point(lon, lat):
     point = Point(lon, lat, srid=4326)
     point.transform(3857)
     return point.json
+
+
+def _photo_rows(*uploads, initial=0):
+    rows = {"photos-TOTAL_FORMS": str(initial + len(uploads)), "photos-INITIAL_FORMS": str(initial)}
+    for i, upload in enumerate(uploads, start=initial):
+        rows.update({f"photos-{i}-image": upload, f"photos-{i}-caption": "Facciata", f"photos-{i}-author": "",
+                     f"photos-{i}-site": ""})
+    return rows
+
+
+def test_a_photo_added_in_the_admin_is_re_encoded_without_exif_like_any_upload(settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from commons.models import Photo
+    from tests.api.test_photos import jpeg_with_gps
+
+    settings.MEDIA_ROOT = tmp_path
+    moderator = UserFactory(is_staff=True, is_superuser=True)
+    site = SiteFactory(source_id="")
+    upload = SimpleUploadedFile("spy.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    response = _admin(moderator).post(f"/admin/commons/site/{site.pk}/change/", {
+        **_change_form(), **_photo_rows(upload)})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    photo = Photo.objects.get(site=site)
+    assert (photo.caption, photo.uploaded_by) == ("Facciata", moderator)
+    stored = photo.image.open("rb").read()
+    assert b"<script>" not in stored and b"SpyCam" not in stored
+    with Image.open(photo.image.path) as image:
+        assert 0x8825 not in image.getexif() and not image.getexif()
+
+
+def test_a_file_that_is_not_a_photo_is_a_form_error_in_the_admin_and_nothing_is_stored(settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from commons.models import Photo
+
+    settings.MEDIA_ROOT = tmp_path
+    site = SiteFactory(source_id="")
+    fake = SimpleUploadedFile("photo.jpg", b"%PDF-1.4 not an image", content_type="image/jpeg")
+    response = _admin().post(f"/admin/commons/site/{site.pk}/change/", {**_change_form(), **_photo_rows(fake)})
+    assert response.status_code == 200  # the form again, with the error
+    assert not Photo.objects.filter(site=site).exists()
+    assert list(tmp_path.rglob("*.jpg")) == []

@@ -22,7 +22,8 @@ REFRESH_SQL = """
 CREATE OR REPLACE FUNCTION commons_enclaves_refresh() RETURNS void LANGUAGE sql AS $$
 UPDATE commons_enclave e SET geom = (
     SELECT ST_Multi(hole.geom)
-    FROM (SELECT ST_Union(m.geom) AS geom FROM commons_municipality m WHERE ST_DWithin(m.geom, e.reference, 0.3)) around,
+    FROM (SELECT ST_Union(m.geom) AS geom FROM commons_municipality m
+          WHERE ST_DWithin(m.geom, e.reference, 0.3)) around,
         ST_Dump(around.geom) part,
         generate_series(1, ST_NumInteriorRings(part.geom)) ring,
         LATERAL (SELECT ST_MakePolygon(ST_InteriorRingN(part.geom, ring)) AS geom) hole

@@ -43,7 +43,9 @@ class LoadReport:
         parts = [f"{layer}: {self.created[layer]} created, {self.updated[layer]} updated" for layer in self.created]
         enclaves = ", ".join(f"{code} " + ("not found" if km2 is None else f"{km2:.2f} km²")
                              for code, km2 in self.enclaves.items())
-        return "; ".join(parts) + f"; {len(self.repairs)} geometries repaired; {len(self.unclassified)} municipalities without inner-areas class" + f"; enclaves: {enclaves or 'none'}"
+        parts += [f"{len(self.repairs)} geometries repaired",
+                  f"{len(self.unclassified)} municipalities without inner-areas class", f"enclaves: {enclaves or 'none'}"]
+        return "; ".join(parts)
 
 
 def download_layers(target_dir, *, version=OPENPOLIS_VERSION, log=print):

@@ -1,10 +1,10 @@
 import pytest
 from django.contrib.admin.sites import site as admin_site
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.test import Client
 
 from commons.models import Site
-from tests.factories import ROMA, SiteFactory, UserFactory
+from tests.factories import GIANT_RECTANGLE, ROMA, SAN_MARINO_DOGANA, SLOVENIA_CIRCLE, VATICAN, SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,41 @@ def test_a_point_outside_italy_is_a_form_error_not_a_crash():
     assert "outside Italy" in response.content.decode() or "fuori" in response.content.decode()
     site.refresh_from_db()
     assert site.municipality.name == "Roma"
+
+
+def _admin_post(site, location, outline=None):
+    data = {
+        "title": "Ex deposito", "kind": "building", "ownership": "unknown", "condition": "unknown",
+        "location": _mercator_point(*location), "location_precision": "exact", "source": "citizen",
+        "photos-TOTAL_FORMS": "0", "photos-INITIAL_FORMS": "0",
+    }
+    if outline is not None:
+        shape = Polygon(outline, srid=4326)
+        shape.transform(3857)
+        data["outline"] = MultiPolygon(shape, srid=3857).json
+    return _admin().post(f"/admin/commons/site/{site.pk}/change/", data, headers={"Accept-Language": "en"})
+
+
+@pytest.mark.parametrize("place", [VATICAN, SAN_MARINO_DOGANA])
+def test_a_point_in_the_vatican_or_san_marino_is_a_form_error(place):
+    site = SiteFactory()
+    response = _admin_post(site, place)
+    assert response.status_code == 200
+    assert "This place is outside Italy" in response.content.decode()
+    site.refresh_from_db()
+    assert site.location == Point(*ROMA, srid=4326)
+
+
+def test_an_outline_into_slovenia_or_too_large_is_a_form_error_naming_why():
+    site = SiteFactory()
+    response = _admin_post(site, (13.62, 45.94), SLOVENIA_CIRCLE)
+    assert response.status_code == 200
+    assert "Part of the outline is outside Italy, near 13." in response.content.decode()
+    response = _admin_post(site, ROMA, GIANT_RECTANGLE)
+    assert response.status_code == 200
+    assert "An outline may cover at most 500 km²" in response.content.decode()
+    site.refresh_from_db()
+    assert site.outline is None and site.location == Point(*ROMA, srid=4326)
 
 
 def _mercator_point(lon, lat):

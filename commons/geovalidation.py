@@ -24,6 +24,9 @@ sentence; nothing is ever repaired silently. Codes:
 - ``invalid_geometry``   other OGC invalidity (hole outside its shell, overlapping parts...), with location
 
 No user-supplied spatial-reference text ever reaches GDAL/PROJ: geometries are built from numbers by GEOS.
+The box is only the first, offline test: where Italy really is (municipalities within the coast tolerance, not
+San Marino or Vatican City) and how large an outline may be are decided by commons.services.territory, which
+needs the database and is called by the services that write sites.
 """
 
 import json

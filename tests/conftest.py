@@ -21,7 +21,8 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run",
 ]
-CACHE_TABLES = [("commons_region", "region"), ("commons_province", "province"), ("commons_municipality", "municipality")]
+CACHE_TABLES = [("commons_region", "region"), ("commons_province", "province"), ("commons_municipality", "municipality"),
+                ("commons_enclave", "enclave")]
 
 
 def _shared_dir(variable, name):
@@ -45,7 +46,7 @@ def snai_dir():
 def django_db_setup(django_db_setup, django_db_blocker, boundaries_dir, snai_dir):
     with django_db_blocker.unblock():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT to_regclass('boundary_cache.municipality') IS NOT NULL")
+            cursor.execute("SELECT to_regclass('boundary_cache.enclave') IS NOT NULL")
             cached = cursor.fetchone()[0]
         if not cached:
             if not Region.objects.exists():
@@ -53,7 +54,7 @@ def django_db_setup(django_db_setup, django_db_blocker, boundaries_dir, snai_dir
             with connection.cursor() as cursor:
                 cursor.execute("CREATE SCHEMA IF NOT EXISTS boundary_cache")
                 for table, cache in CACHE_TABLES:
-                    cursor.execute(f"CREATE TABLE boundary_cache.{cache} AS SELECT * FROM {table}")
+                    cursor.execute(f"CREATE TABLE IF NOT EXISTS boundary_cache.{cache} AS SELECT * FROM {table}")
 
 
 def restore_boundaries():

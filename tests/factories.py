@@ -8,10 +8,31 @@ from commons.services.sites import site_place
 ROMA = (12.4922, 41.8902)  # Colosseo
 MILANO = (9.1900, 45.4642)  # Duomo
 NAPOLI = (14.2681, 40.8518)
+# Places that are not Italy although a municipality lies within the coast tolerance (206 m and 149 m away).
+VATICAN = (12.4534, 41.9029)  # St Peter's
+SAN_MARINO_DOGANA = (12.4886, 43.9810)
+SAN_MARINO_DOMAGNANO = (12.4686, 43.9490)  # 2.4 km from Italy
+NAPLES_PIER = (14.2575, 40.8330)  # a few hundred metres outside the simplified municipal polygon
+# A rectangle drawn over central Italy at national zoom: about 300 × 200 km, 59,000 km².
+GIANT_RECTANGLE = [[11.0, 41.5], [14.6, 41.5], [14.6, 43.3], [11.0, 43.3], [11.0, 41.5]]
 
 
 def square(lon, lat, half=0.0005):
     return MultiPolygon(Polygon.from_bbox((lon - half, lat - half, lon + half, lat + half)), srid=4326)
+
+
+def circle_ring(lon, lat, metres, vertices=64):
+    """A closed GeoJSON ring approximating a circle of `metres` radius on the ground."""
+    import math
+
+    dlon, dlat = metres / (111_320 * math.cos(math.radians(lat))), metres / 111_320
+    ring = [[round(lon + dlon * math.cos(2 * math.pi * i / vertices), 6),
+             round(lat + dlat * math.sin(2 * math.pi * i / vertices), 6)] for i in range(vertices)]
+    return ring + [ring[0]]
+
+
+# 8 km around Gorizia's border with Nova Gorica: its point on surface is in Italy, most of it in Slovenia.
+SLOVENIA_CIRCLE = circle_ring(13.63, 45.94, 8000)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -1,5 +1,5 @@
 from .aggregates import SiteAggregate
-from .areas import InnerAreaClass, Municipality, Province, Region
+from .areas import Enclave, InnerAreaClass, Municipality, Province, Region
 from .cooperatives import Cooperative, CooperativeMembership, LegalForm, MemberRole, Sector
 from .datasets import ImportRun, SourceDataset
 from .notifications import Delivery, NoticeKind, SiteNotice, Subscription, SubscriptionKind
@@ -25,6 +25,7 @@ __all__ = [
     "Condition",
     "Cooperative",
     "CooperativeMembership",
+    "Enclave",
     "ImportRun",
     "InnerAreaClass",
     "LegalForm",

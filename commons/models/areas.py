@@ -81,3 +81,30 @@ class Municipality(Area):
     @property
     def is_inner_area(self):
         return self.inner_area_class in InnerAreaClass.inner()
+
+
+class Enclave(models.Model):
+    """A foreign state inside Italy's borders (San Marino, Vatican City): never Italian territory, whatever the
+    coast tolerance (commons.services.territory).
+
+    The ISTAT/Openpolis files hold only Italian areas, so an enclave is where no municipality is: a hole of the
+    municipalities' union. Not every hole is foreign, though. Measured on the 2023.1 files, the union has 1,204
+    holes: San Marino (60.5 km², officially 61.2) and the Vatican (0.41 km², officially 0.44); Moransengo-Tonengo
+    (AT, 10.9 km²) and Bardello con Malgesso e Bregano (VA, 7.8 km²), Italian municipalities born of 2023 mergers
+    and missing from the files; and slivers under 0.11 km² between simplified borders. So an enclave is named by
+    a point well inside it (`reference`) and its `geom` is the hole that holds that point, recomputed from the
+    municipalities whenever boundaries are loaded (SQL function commons_enclaves_refresh, migration 0007).
+    """
+
+    code = models.CharField(_("ISO 3166 code"), max_length=2, primary_key=True)
+    name = models.CharField(_("name"), max_length=80)
+    reference = models.PointField(_("a point inside"), srid=4326)
+    geom = models.MultiPolygonField(_("boundary"), srid=4326, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("foreign enclave")
+        verbose_name_plural = _("foreign enclaves")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name

@@ -141,7 +141,8 @@ class Site(models.Model):
     condition = models.CharField(_("condition"), max_length=10, choices=Condition.choices, default=Condition.UNKNOWN)
     dormant_since = models.PositiveSmallIntegerField(_("dormant since (year)"), null=True, blank=True)
     floor_area_m2 = models.PositiveIntegerField(_("floor area (m²)"), null=True, blank=True)
-    land_area_m2 = models.PositiveIntegerField(
+    # bigint: a 32-bit integer overflows at 2,147 km² (settings.REGISTRY_MAX_OUTLINE_KM2 may be raised).
+    land_area_m2 = models.PositiveBigIntegerField(
         _("land area (m²)"), null=True, blank=True, editable=False, help_text=_("Computed from the outline.")
     )
     cadastral_refs = models.CharField(_("cadastral references"), max_length=200, blank=True)

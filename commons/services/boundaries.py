@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import shapely
-from django.db import transaction
+from django.db import connection, transaction
 
 from commons.geometry import repaired_multipolygon, to_geos
 from commons.models import InnerAreaClass, Municipality, Province, Region
@@ -37,10 +37,15 @@ class LoadReport:
     updated: dict = field(default_factory=dict)
     repairs: list = field(default_factory=list)
     unclassified: list = field(default_factory=list)
+    enclaves: dict = field(default_factory=dict)  # code -> km² (None: no hole of the municipalities holds it)
 
     def summary(self):
         parts = [f"{layer}: {self.created[layer]} created, {self.updated[layer]} updated" for layer in self.created]
-        return "; ".join(parts) + f"; {len(self.repairs)} geometries repaired; {len(self.unclassified)} municipalities without inner-areas class"
+        enclaves = ", ".join(f"{code} " + ("not found" if km2 is None else f"{km2:.2f} km²")
+                             for code, km2 in self.enclaves.items())
+        parts += [f"{len(self.repairs)} geometries repaired",
+                  f"{len(self.unclassified)} municipalities without inner-areas class", f"enclaves: {enclaves or 'none'}"]
+        return "; ".join(parts)
 
 
 def download_layers(target_dir, *, version=OPENPOLIS_VERSION, log=print):
@@ -157,4 +162,13 @@ def load_boundaries(directory, *, snai_dir=None, progress=lambda iterable, **kw:
         _upsert(Province, provinces, report, "provinces", ["name", "acronym", "region", "geom"])
         _upsert(Municipality, municipalities, report, "municipalities",
                 ["name", "cadastral_code", "province", "region", "inner_area_class", "geom"])
+        report.enclaves = enclaves_refresh()
     return report
+
+
+def enclaves_refresh():
+    """Recompute San Marino and Vatican City from the municipalities (commons.models.areas.Enclave); {code: km²}."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT commons_enclaves_refresh()")
+        cursor.execute("SELECT code, ST_Area(geom::geography) / 1e6 FROM commons_enclave ORDER BY code")
+        return dict(cursor.fetchall())

@@ -15,9 +15,7 @@ from commons.geometry import degrees_for
 from commons.models import Municipality, NoticeKind, Site, SiteNotice, SiteSource
 from commons.policy import require
 from commons.services.lifecycle import audit_context
-
-# Simplified coastlines cut off some beaches and piers: a point this close to a municipality still belongs to it.
-COAST_TOLERANCE_M = 1000
+from commons.services.territory import COAST_TOLERANCE_M, check_territory
 
 EDITABLE_FIELDS = {
     "title", "description", "kind", "ownership", "condition", "dormant_since", "floor_area_m2",
@@ -41,7 +39,9 @@ def municipality_at(point):
 
 
 def site_place(site):
-    """Set region/province/municipality from the geometry (point on surface of the outline, else the point)."""
+    """Check the geometry against Italy's territory (commons.services.territory), then set region/province/
+    municipality from it (point on surface of the outline, else the point)."""
+    check_territory(site.outline, site.location)
     probe = site.outline.point_on_surface if site.outline else site.location
     probe.srid = 4326
     municipality = municipality_at(probe)

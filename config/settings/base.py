@@ -132,6 +132,11 @@ REGISTRY_SRID = 4326
 REGISTRY_COORD_PRECISION = 6
 # Outlines with more vertices are refused, as the OpenStreetMap API refuses long ways.
 REGISTRY_MAX_VERTICES = env_int("REGISTRY_MAX_VERTICES", 2000)
+# Outlines covering more are refused (outline_too_large). The largest real dormant assets are far smaller: the
+# former Ilva steelworks in Taranto cover about 15 km², Porto Marghera's industrial zone about 20 km², the Salto
+# di Quirra firing range about 120 km² of land. 500 km² keeps four times that margin and still refuses what is
+# drawn at regional zoom (the smallest region, Valle d'Aosta, is 3,261 km²; Roma's municipality 1,287 km²).
+REGISTRY_MAX_OUTLINE_KM2 = env_int("REGISTRY_MAX_OUTLINE_KM2", 500, minimum=1)
 # Only these EPSG codes ever reach GDAL/PROJ (GDAL < 3.9 cannot sandbox spatial references).
 REGISTRY_ALLOWED_IMPORT_SRIDS = [4326, 4258, 3857, 3003, 3004, 32632, 32633, 32634, 25832, 25833, 25834, 6706, 6707, 6708, 7791, 7792]
 

@@ -8,7 +8,10 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from commons.models import Site, SiteStatus
-from tests.factories import MILANO, ROMA, SiteFactory, UserFactory
+from tests.factories import (
+    GIANT_RECTANGLE, MILANO, ROMA, SAN_MARINO_DOGANA, SAN_MARINO_DOMAGNANO, SLOVENIA_CIRCLE, VATICAN, SiteFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/sites/"
@@ -114,6 +117,13 @@ BAD_GEOMETRIES = [
     ("location", '{"type": "Point", "coordinates": [NaN, 41.89]}', "nan_or_inf"),
     ("location", '{"type": "Point", "coordinates": [12.49, 1e999]}', "nan_or_inf"),
     ("location", '{"type": "Point", "coordinates": [11.0, 40.0]}', "out_of_bounds"),  # Tyrrhenian sea
+    # G6: within the coast tolerance of a municipality, but not Italy.
+    ("location", json.dumps({"type": "Point", "coordinates": list(VATICAN)}), "out_of_bounds"),
+    ("location", json.dumps({"type": "Point", "coordinates": list(SAN_MARINO_DOGANA)}), "out_of_bounds"),
+    ("location", json.dumps({"type": "Point", "coordinates": list(SAN_MARINO_DOMAGNANO)}), "out_of_bounds"),
+    ("outline", json.dumps({"type": "Polygon", "coordinates": [SLOVENIA_CIRCLE]}), "out_of_bounds"),
+    # G7: a rectangle drawn at national zoom overflowed the land area column (a 500).
+    ("outline", json.dumps({"type": "Polygon", "coordinates": [GIANT_RECTANGLE]}), "outline_too_large"),
 ]
 
 

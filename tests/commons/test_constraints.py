@@ -5,7 +5,7 @@ from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from commons.models import ProposalStatus, Site
-from tests.factories import ROMA, ProposalFactory, SiteFactory
+from tests.factories import ROMA, SAN_MARINO_DOGANA, SLOVENIA_CIRCLE, VATICAN, ProposalFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +69,45 @@ def test_web_mercator_copy_is_kept_by_the_database():
     site.refresh_from_db()
     assert site.location_3857.srid == 3857
     assert site.location_3857.x == pytest.approx(12.4922 * 20037508.34 / 180, abs=0.01)
+
+
+@pytest.mark.parametrize("lon, lat", [VATICAN, SAN_MARINO_DOGANA, (11.5, 39.5)])
+def test_a_location_outside_italys_territory_is_refused_by_the_database(lon, lat):
+    site = SiteFactory()
+    # Inside the CHECK's box and within the coast tolerance of a municipality (but the sea): a trigger's work.
+    with pytest.raises(IntegrityError, match="site_in_territory"), transaction.atomic():
+        Site.objects.filter(pk=site.pk).update(location=Point(lon, lat, srid=4326))
+
+
+def test_an_outline_reaching_into_slovenia_is_refused_from_raw_sql_too():
+    site = SiteFactory()
+    outline = MultiPolygon(Polygon(SLOVENIA_CIRCLE), srid=4326)
+    with pytest.raises(IntegrityError, match="site_in_territory"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE commons_site SET outline = ST_GeomFromEWKB(%s) WHERE id = %s",
+                       [bytes(outline.ewkb), site.pk])
+
+
+def test_an_insert_that_skips_the_services_is_checked_too():
+    placed = SiteFactory()
+    stray = Site(title="Basilica", kind="cultural", location=Point(*VATICAN, srid=4326), region=placed.region,
+                 province=placed.province, municipality=placed.municipality)
+    with pytest.raises(IntegrityError, match="site_in_territory"), transaction.atomic():
+        stray.save()
+
+
+def test_an_edit_that_leaves_the_geometry_alone_does_not_pay_for_the_territory_check():
+    site = SiteFactory()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname LIKE 'site_in_territory%%'")
+        triggers = dict(cursor.fetchall())
+    assert "UPDATE OF location, outline" in triggers["site_in_territory_update"]
+    assert "IS DISTINCT FROM" in triggers["site_in_territory_update"]
+    Site.objects.filter(pk=site.pk).update(title="Rinominato")
+
+
+def test_a_land_area_beyond_32_bits_fits_the_column():
+    site = SiteFactory()
+    Site.objects.filter(pk=site.pk).update(land_area_m2=60_000_000_000)  # 60,000 km²: once integer out of range
+    site.refresh_from_db()
+    assert site.land_area_m2 == 60_000_000_000
+    assert site.events.order_by("pgh_id").last().land_area_m2 == 60_000_000_000  # the audit copy too

@@ -236,3 +236,33 @@ def test_bulk_placement_agrees_with_the_one_site_spatial_join():
     assert [p.municipality if p else None for p in placed] == [m.code if m else None for m in expected]
     at_sea = [p for p, e in zip(probes, expected) if e and not Municipality.objects.filter(geom__intersects=p).exists()]
     assert at_sea and any(e is None for e in expected)  # both the coast tolerance and "outside Italy" were met
+
+
+def test_rows_outside_italys_territory_or_too_large_are_rejected_and_the_others_imported(tmp_path):
+    from tests.factories import GIANT_RECTANGLE, NAPLES_PIER, SAN_MARINO_DOGANA, SLOVENIA_CIRCLE, VATICAN
+
+    def feature(code, geometry):
+        return {"type": "Feature", "properties": {"codice": code, "denominazione": f"Bene {code}"},
+                "geometry": geometry}
+
+    rows = [
+        feature("T1", {"type": "Point", "coordinates": list(VATICAN)}),
+        feature("T2", {"type": "Point", "coordinates": list(SAN_MARINO_DOGANA)}),
+        feature("T3", {"type": "Polygon", "coordinates": [SLOVENIA_CIRCLE]}),
+        feature("T4", {"type": "Polygon", "coordinates": [GIANT_RECTANGLE]}),
+        feature("T5", {"type": "Point", "coordinates": list(NAPLES_PIER)}),
+        feature("T6", {"type": "Point", "coordinates": [12.4922, 41.8902]}),
+    ]
+    path = tmp_path / "territorio.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": rows}))
+    rejects = tmp_path / "rejects.csv"
+    run = run_import(path, "prova-territorio", "--rejects", str(rejects))
+
+    by_id = read_rejects(rejects)
+    assert {key: (row["code"], row["field"]) for key, row in by_id.items()} == {
+        "T1": ("out_of_bounds", "location"), "T2": ("out_of_bounds", "location"),
+        "T3": ("out_of_bounds", "outline"), "T4": ("outline_too_large", "outline")}
+    assert "500 km²" in by_id["T4"]["reason"] and "13." in by_id["T3"]["reason"]  # the limit; where it leaves Italy
+    assert (run.created, run.rejected, run.report["rejected_by_code"]) == (
+        2, 4, {"out_of_bounds": 3, "outline_too_large": 1})
+    assert sorted(Site.objects.filter(source="prova-territorio").values_list("source_id", flat=True)) == ["T5", "T6"]

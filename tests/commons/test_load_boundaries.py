@@ -73,3 +73,27 @@ def test_without_a_directory_and_offline_the_error_names_the_variable(monkeypatc
     monkeypatch.setattr("urllib.request.urlopen", offline)
     with pytest.raises(CommandError, match="REGISTRY_BOUNDARIES_DIR"):
         call_command("load_boundaries", verbosity=0)
+
+
+def test_san_marino_and_vatican_city_are_the_holes_holding_their_reference_points():
+    from django.contrib.gis.geos import Point
+
+    from commons.models import Enclave
+
+    areas = {e.code: e.geom.transform(3035, clone=True).area / 1e6 for e in Enclave.objects.all()}  # equal-area
+    assert areas["SM"] == pytest.approx(60.5, abs=1) and areas["VA"] == pytest.approx(0.41, abs=0.05)
+    assert not Municipality.objects.filter(geom__relate=(Enclave.objects.get(code="VA").geom, "T********")).exists()
+    # A hole that is Italian land (Moransengo-Tonengo, missing from the 2023.1 files) is no enclave.
+    moransengo = Point(8.0149, 45.1194, srid=4326)
+    assert not Municipality.objects.filter(geom__intersects=moransengo).exists()
+    assert not Enclave.objects.filter(geom__intersects=moransengo).exists()
+
+
+def test_a_boundary_load_recomputes_the_enclaves_and_reports_them(boundaries_dir, snai_dir):
+    from commons.models import Enclave
+
+    Enclave.objects.update(geom=None)
+    report = load_boundaries(boundaries_dir, snai_dir=snai_dir)
+    assert set(report.enclaves) == {"SM", "VA"} and all(report.enclaves.values())
+    assert "enclaves: SM 60." in report.summary()
+    assert not Enclave.objects.filter(geom__isnull=True).exists()

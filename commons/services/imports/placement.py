@@ -11,7 +11,7 @@ import numpy as np
 import shapely
 from django.db import connection
 
-from commons.services.sites import COAST_TOLERANCE_M
+from commons.services.territory import COAST_TOLERANCE_M
 
 SAMPLE_ATTEMPTS = 128
 

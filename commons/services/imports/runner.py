@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commons.models import ImportRun
+from commons.services.territory import territory_problems
 
 from .errors import ImportFailure
 from .placement import SAMPLE_ATTEMPTS, MunicipalityShapes, place_points
@@ -168,7 +169,7 @@ def _lock_dataset(slug):
 
 def place_records(job, records):
     """Put each record in its municipality (bulk spatial join); returns (placed records, rejections)."""
-    refused = []
+    records, refused = _in_territory(records)
     by_code = [r for r in records if r.istat and r.location is None]
     known = job.shapes.known({r.istat for r in by_code})
     for record in by_code:
@@ -192,6 +193,19 @@ def place_records(job, records):
         else:
             placed.append(record)
     return placed, refused
+
+
+def _in_territory(records):
+    """Rows whose geometry is too large or outside Italy's territory are refused, with the services' own error
+    (commons.services.territory); rows placed by ISTAT code get their point inside the municipality later."""
+    problems = territory_problems([r.outline or r.location for r in records])
+    kept, refused = [], []
+    for record, problem in zip(records, problems):
+        if problem is None:
+            kept.append(record)
+        else:
+            refused.append(_reject(record, problem.code, problem.messages[0], problem.field))
+    return kept, refused
 
 
 def _sample(shapes, records, attempt):

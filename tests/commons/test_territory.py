@@ -7,7 +7,7 @@ from django.db import connection
 from commons.models import Enclave
 from commons.services.sites import municipality_at, site_report
 from commons.services.territory import COAST_TOLERANCE_M, check_territory, territory_problems
-from tests.factories import NAPLES_PIER, ROMA, SAN_MARINO_DOMAGNANO, VATICAN, square
+from tests.factories import NAPLES_PIER, ROMA, SAN_MARINO_DOMAGNANO, VATICAN, square, verified_user
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,7 @@ def test_the_point_rule_agrees_with_the_spatial_join_at_borders_and_coasts():
 def test_a_large_outline_beyond_32_bits_of_square_metres_is_stored_when_the_limit_allows(settings):
     settings.REGISTRY_MAX_OUTLINE_KM2 = 5000
     countryside = box(11.5, 42.6, 12.2, 43.1)  # Val di Chiana and Trasimeno, ~3,200 km²
-    site = site_report(reporter=None, title="Tenuta", kind="land", location=Point(11.9, 42.9, srid=4326),
+    site = site_report(actor=verified_user(), title="Tenuta", kind="land", location=Point(11.9, 42.9, srid=4326),
                        outline=countryside)
     site.refresh_from_db()
     assert site.land_area_m2 > 2**31

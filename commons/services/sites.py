@@ -8,14 +8,12 @@ from django.utils.translation import gettext as _
 from commons.errors import RegistryValidationError, StaleVersionError
 from commons.geometry import degrees_for
 from commons.models import Municipality, NoticeKind, Site, SiteNotice, SiteSource
+from commons.site_fields import editable_fields
 
 # Simplified coastlines cut off some beaches and piers: a point this close to a municipality still belongs to it.
 COAST_TOLERANCE_M = 1000
 
-EDITABLE_FIELDS = {
-    "title", "description", "kind", "ownership", "condition", "dormant_since", "floor_area_m2",
-    "cadastral_refs", "address", "location", "outline", "location_precision", "parent",
-}
+EDITABLE_FIELDS = set(editable_fields())
 
 
 def municipality_at(point):

@@ -7,7 +7,7 @@ Each `SiteField` says, for one public member of a site:
 - `type`: its OpenAPI type (STRING, INTEGER, BOOLEAN, DATE_TIME, GEOMETRY, OBJECT); a STRING whose model field has
   choices is an enum of them, an INTEGER is nullable when its model field is;
 - `outputs`: where it is a property: LIST (GeoJSON list), DETAIL (the API detail), EXPORT (GeoJSON, CSV and
-  GeoPackage exports), OUTLINES (the GeoPackage's site_outlines layer), PAGE (only the site page);
+  GeoPackage exports), OUTLINES (the GeoPackage's site_outlines layer), PAGE (the site page adds it to DETAIL);
 - `tiles`: (layer, first zoom) pairs of the vector tiles carrying it (0: every zoom of the layer);
 - `edit`: who may change it: CLIENT (anyone who may edit the site: API, web forms), STAFF (the services accept it,
   the public API does not), REGISTRY (the registry decides it);
@@ -137,6 +137,9 @@ FIELDS = (
                          "ORDER BY e.pgh_created_at DESC, e.pgh_id DESC LIMIT 1))",
               OBJECT, (DETAIL,), reads=("version", "created_at", "updated_at")),
     SiteField("parent", "s.parent_id", INTEGER, (DETAIL,), edit=STAFF),
+    SiteField("province_acronym", "pr.acronym", STRING, (PAGE,), reads=("province",)),
+    SiteField("parent_title", "(SELECT p.title FROM commons_site p WHERE p.id = s.parent_id)", STRING, (PAGE,),
+              reads=("parent",)),
     # The Feature's geometry in every output (not a property).
     SiteField("location", "s.location", GEOMETRY, edit=CLIENT, imports=GEOMETRY),
 )

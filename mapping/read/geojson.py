@@ -11,7 +11,7 @@ from django.db import connections, router
 
 from commons import grid
 from commons.models.sites import CELL_ZOOM, Site
-from commons.site_fields import DETAIL, DETAIL_FROM, EXPORT, FROM, LIST, PRECISION, fields_for
+from commons.site_fields import DETAIL, DETAIL_FROM, EXPORT, FROM, LIST, PAGE, PRECISION, fields_for
 
 # Public properties of a site, as (name, SQL over `s` = commons_site and `m` = commons_municipality), from the
 # declaration (commons.site_fields). The detail's are what the site's page shows, written by one statement (1M
@@ -19,6 +19,7 @@ from commons.site_fields import DETAIL, DETAIL_FROM, EXPORT, FROM, LIST, PRECISI
 LIST_PROPERTIES = [(f.name, f.sql) for f in fields_for(LIST)]
 EXPORT_PROPERTIES = [(f.name, f.sql) for f in fields_for(EXPORT)]
 DETAIL_PROPERTIES = [(f.name, f.sql) for f in fields_for(DETAIL)]
+PAGE_PROPERTIES = DETAIL_PROPERTIES + [(f.name, f.sql) for f in fields_for(PAGE)]
 FROM_SITES = FROM
 MAX_CELLS = 16  # a bbox over more map tiles than this is listed through the location index or the primary key
 # A tile the bbox covers at least this share of is walked newest first; a smaller corner is collected through
@@ -139,10 +140,11 @@ def feature_collection_head(**members):
     return json.dumps(head, ensure_ascii=False)[:-1] + ', "features": ['
 
 
-def site_detail(pk, *, url_prefix):
+def site_detail(pk, *, url_prefix, page=False):
     """(status, duplicate_of_id, version, photo_count, feature_json_text) of the site `pk` unless it is hidden,
-    else None. A merged duplicate is returned too (its caller redirects to the survivor)."""
-    feature, params = feature_sql(DETAIL_PROPERTIES, url_prefix=url_prefix)
+    else None. A merged duplicate is returned too (its caller redirects to the survivor). The API sends the
+    Feature as it is; the site page (`page`) reads the same one with the few members only it shows."""
+    feature, params = feature_sql(PAGE_PROPERTIES if page else DETAIL_PROPERTIES, url_prefix=url_prefix)
     sql = (
         "SELECT s.status, s.duplicate_of_id, s.version, "
         "(SELECT count(*) FROM commons_photo ph WHERE ph.site_id = s.id AND NOT ph.hidden), "

@@ -13,6 +13,7 @@ from commons.models import (
     Condition, Cooperative, LegalForm, LegalInstrument, LocationPrecision, Municipality, Ownership, Proposal,
     ProposalStatus, ReuseCategory, Sector, Site, SiteKind, SiteSource, SiteStatus,
 )
+from commons.site_fields import column_defaults
 from commons.validators import partita_iva_is_valid
 
 KIND_WEIGHTS = {
@@ -127,11 +128,17 @@ def _tax_code(rng):
                 return digits + str(check)
 
 
+# The columns demo rows fill; every other column of commons_site gets its model default (commons.site_fields).
+DEMO_COLUMNS = ("title", "description", "kind", "ownership", "condition", "dormant_since", "floor_area_m2",
+                "land_area_m2", "address", "location", "outline", "location_precision", "region_id", "province_id",
+                "municipality_id", "status", "hidden", "source", "source_id", "source_data", "version", "created_at",
+                "updated_at")
+
+
 def _copy_sites(rows, progress):
-    columns = ("title", "description", "kind", "ownership", "condition", "dormant_since", "floor_area_m2",
-               "land_area_m2", "cadastral_refs", "address", "location", "outline", "location_precision",
-               "region_id", "province_id", "municipality_id", "status", "hidden", "source", "source_id",
-               "source_data", "version", "created_at", "updated_at")
+    defaults = column_defaults(exclude=DEMO_COLUMNS)
+    columns = DEMO_COLUMNS + tuple(column for column, _value in defaults)
+    default_values = tuple(value for _column, value in defaults)
     with connection.cursor() as cursor:
         # Demo rows are not history: skip the audit triggers for the bulk load (inside this transaction only).
         # ALTER TABLE needs no pending deferred checks (e.g. from a --reset delete): run them first.
@@ -141,7 +148,7 @@ def _copy_sites(rows, progress):
         first_id = cursor.fetchone()[0]
         with cursor.copy(f"COPY commons_site ({', '.join(columns)}) FROM STDIN") as copy:
             for row in progress(rows):
-                copy.write_row(row)
+                copy.write_row(row + default_values)
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # run the deferred foreign-key checks now
         cursor.execute("ALTER TABLE commons_site ENABLE TRIGGER USER")
         # The aggregate triggers (commons.models.aggregates) were off too: count the new rows once.
@@ -187,7 +194,7 @@ def seed_demo(*, sites, seed, reset=False, progress=lambda it, **kw: it):
             yield (
                 f"{options[title_pick[i] % len(options)]} di {town}", DESCRIPTIONS[description_pick[i]], kind,
                 ownerships[i], conditions[i], int(dormant[i]), int(floor[i]) if built else None,
-                area_of.get(i), "", f"{STREETS[street_pick[i]]} {house_number[i]}, {town}", points[i],
+                area_of.get(i), f"{STREETS[street_pick[i]]} {house_number[i]}, {town}", points[i],
                 outline_hex.get(i), LocationPrecision.EXACT.value, regions[index[i]], provinces[index[i]],
                 codes[index[i]], statuses[i], False, SiteSource.DEMO.value, f"{seed}:{i}", "{}", 1, stamp, stamp,
             )

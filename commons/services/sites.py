@@ -16,11 +16,9 @@ from commons.models import Municipality, NoticeKind, Site, SiteNotice, SiteSourc
 from commons.policy import require
 from commons.services.lifecycle import audit_context
 from commons.services.territory import COAST_TOLERANCE_M, check_territory
+from commons.site_fields import editable_fields
 
-EDITABLE_FIELDS = {
-    "title", "description", "kind", "ownership", "condition", "dormant_since", "floor_area_m2",
-    "cadastral_refs", "address", "location", "outline", "location_precision", "parent",
-}
+EDITABLE_FIELDS = set(editable_fields())
 
 
 def municipality_at(point):

@@ -7,9 +7,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from commons.models import Condition, InnerAreaClass, LocationPrecision, Ownership, SiteKind, SiteStatus
-from mapping.api.serializers import POINT_SCHEMA, POLYGONAL_SCHEMA, PhotoSerializer
+from commons.models import InnerAreaClass, SiteKind, SiteStatus
 from commons.search import SiteFilterSet
+from commons.site_fields import (
+    BOOLEAN, DATE_TIME, DETAIL, EXPORT, FIELDS, GEOMETRY, INTEGER, LIST, OBJECT, STRING, fields_for, tile_fields,
+)
+from mapping.api.serializers import POINT_SCHEMA, POLYGONAL_SCHEMA, PhotoSerializer
 
 FILTER_EXAMPLES = {
     "region": "12", "province": "058", "municipality": "058091", "inner": "aree_interne", "kind": "building,land",
@@ -60,24 +63,35 @@ def _choice(choices, **kwargs):
     return serializers.ChoiceField(choices=choices, **kwargs)
 
 
-class SiteListPropertiesSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    kind = _choice(SiteKind.choices)
-    status = _choice(SiteStatus.choices)
-    ownership = _choice(Ownership.choices)
-    condition = _choice(Condition.choices)
-    location_precision = _choice(LocationPrecision.choices)
-    land_area_m2 = serializers.IntegerField(allow_null=True)
-    floor_area_m2 = serializers.IntegerField(allow_null=True)
-    has_outline = serializers.BooleanField()
-    region = serializers.CharField(help_text="ISTAT region code")
-    province = serializers.CharField(help_text="ISTAT province code")
-    municipality = serializers.CharField(help_text="ISTAT municipality code")
-    municipality_name = serializers.CharField()
-    inner_area_class = serializers.CharField(help_text="SNAI class A-F, empty when unclassified")
-    updated_at = serializers.DateTimeField()
-    url = serializers.URLField()
+def _documented(field, nested):
+    """The serializer field documenting a declared site field (commons.site_fields) on the wire."""
+    if field.type == OBJECT:
+        return nested[field.name]()
+    if field.type == GEOMETRY:
+        return serializers.SerializerMethodField(help_text=field.help)
+    if field.choices:
+        return _choice(field.choices)
+    documented = {STRING: serializers.CharField, INTEGER: serializers.IntegerField,
+                  BOOLEAN: serializers.BooleanField, DATE_TIME: serializers.DateTimeField}[field.type]
+    options = {"allow_null": True} if field.nullable else {}
+    return documented(**options, **({"help_text": field.help} if field.help else {}))
+
+
+def _properties_serializer(name, fields, base=serializers.Serializer, nested=None, **members):
+    """A documentation serializer with a member for each field, in the declaration's order."""
+    documented = {field.name: _documented(field, nested or {}) for field in fields}
+    return type(name, (base,), {"__module__": __name__, **documented, **members})
+
+
+@extend_schema_field({**POLYGONAL_SCHEMA, "nullable": True})
+def _outline(self, obj):  # pragma: no cover - documentation only
+    return None
+
+
+SiteListPropertiesSerializer = type("SiteListPropertiesSerializer", (serializers.Serializer,), {
+    "__module__": __name__, "id": serializers.IntegerField(),
+    **{field.name: _documented(field, {}) for field in fields_for(LIST)}, "url": serializers.URLField(),
+})
 
 
 class SiteFeatureSerializer(serializers.Serializer):
@@ -106,13 +120,9 @@ class SiteFeatureCollectionSerializer(serializers.Serializer):
     features = SiteFeatureSerializer(many=True)
 
 
-class SiteExportPropertiesSerializer(SiteListPropertiesSerializer):
-    description = serializers.CharField()
-    address = serializers.CharField()
-    cadastral_refs = serializers.CharField()
-    dormant_since = serializers.IntegerField(allow_null=True)
-    source = serializers.CharField()
-    created_at = serializers.DateTimeField()
+SiteExportPropertiesSerializer = _properties_serializer(
+    "SiteExportPropertiesSerializer", [f for f in fields_for(EXPORT) if LIST not in f.outputs],
+    base=SiteListPropertiesSerializer)
 
 
 class SiteExportFeatureSerializer(SiteFeatureSerializer):
@@ -163,26 +173,19 @@ class HistorySerializer(serializers.Serializer):
                                                    "at": serializers.DateTimeField()}, allow_null=True)
 
 
-class SiteDetailPropertiesSerializer(SiteListPropertiesSerializer):
-    description = serializers.CharField()
-    address = serializers.CharField()
-    cadastral_refs = serializers.CharField()
-    dormant_since = serializers.IntegerField(allow_null=True)
-    version = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
-    outline = serializers.SerializerMethodField(help_text="GeoJSON MultiPolygon or null")
-    areas = inline_serializer("SiteAreas", {
+# The members of the detail that are objects, documented here.
+DETAIL_OBJECTS = {
+    "areas": lambda: inline_serializer("SiteAreas", {
         "region": AreaRefSerializer(), "province": AreaRefSerializer(), "municipality": MunicipalityRefSerializer(),
-    })
-    photos = PhotoSerializer(many=True)
-    provenance = ProvenanceSerializer()
-    proposals = ProposalSummarySerializer()
-    history = HistorySerializer()
-    parent = serializers.IntegerField(allow_null=True)
-
-    @extend_schema_field({**POLYGONAL_SCHEMA, "nullable": True})
-    def get_outline(self, obj):  # pragma: no cover - documentation only
-        return None
+    }),
+    "photos": lambda: PhotoSerializer(many=True),
+    "provenance": ProvenanceSerializer,
+    "proposals": ProposalSummarySerializer,
+    "history": HistorySerializer,
+}
+SiteDetailPropertiesSerializer = _properties_serializer(
+    "SiteDetailPropertiesSerializer", [f for f in fields_for(DETAIL) if LIST not in f.outputs],
+    base=SiteListPropertiesSerializer, nested=DETAIL_OBJECTS, get_outline=_outline)
 
 
 class SiteDetailSerializer(serializers.Serializer):
@@ -238,6 +241,17 @@ def paginated(name, serializer_class):
     })
 
 
+def _tile_properties(layer):
+    """`kind, status; from z 13 also title`: what a tile layer's features carry (commons.site_fields)."""
+    zooms = sorted({zoom for field in FIELDS for name, zoom in field.tiles if name == layer})
+    parts, shown = [], set()
+    for zoom in zooms:
+        names = [field.name for field in tile_fields(layer, zoom) if field.name not in shown]
+        shown.update(names)
+        parts.append(", ".join(names) if zoom == zooms[0] else f"from z {zoom} also {', '.join(names)}")
+    return "; ".join(parts)
+
+
 def add_tile_paths(result, generator, request, public):
     """Document /tiles/sites/{z}/{x}/{y}.pbf (a plain Django view, so not introspected) with the site filters."""
     from drf_spectacular.plumbing import build_parameter_type
@@ -254,7 +268,7 @@ def add_tile_paths(result, generator, request, public):
         "operationId": "tiles_sites_retrieve",
         "summary": "Mapbox vector tile of the sites (same filters as the list)",
         "description": "z <= 8: layer `site_clusters` (a point per grid cell with `count`); z >= 9: layer `sites` "
-                       "(feature id = site id; kind, status, ownership; from z 13 also title, has_outline); z >= 14: also "
+                       f"(feature id = site id; {_tile_properties('sites')}); z >= 14: also "
                        "`site_outlines`. Cache-Control and ETag (If-None-Match gives 304).",
         "tags": ["tiles"],
         "parameters": path_parameters + filters,

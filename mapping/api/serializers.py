@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.db.models import IntegerField
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -9,16 +10,12 @@ from rest_framework import serializers
 
 from commons.errors import RegistryValidationError
 from commons.geovalidation import POINT, POLYGONAL, as_multipolygon, parse_geometry
-from commons.models import (
-    Condition, Cooperative, LegalInstrument, LocationPrecision, Ownership, Photo, Proposal, SiteKind,
-)
+from commons.models import Cooperative, LegalInstrument, Photo, Proposal, Site
+from commons.site_fields import CLIENT, editable_fields, model_defaults, registry_owned_fields
 
-# Members a client may never set: the registry decides them (A2 in RELIABILITY.md).
-REGISTRY_OWNED = {
-    "id", "status", "source", "source_id", "source_data", "reporter", "region", "province", "municipality",
-    "version", "hidden", "duplicate_of", "land_area_m2", "created_at", "updated_at", "location_3857",
-    "submitted_by", "decided_by", "decided_at", "decision_reason",
-}
+# Members a client may never set: the registry decides them (A2 in RELIABILITY.md): a site's (commons.site_fields)
+# and a proposal's.
+REGISTRY_OWNED = {*registry_owned_fields(), "submitted_by", "decided_by", "decided_at", "decision_reason"}
 
 POINT_SCHEMA = {
     "type": "object",
@@ -93,27 +90,39 @@ def _year_now():
     return dt.date.today().year
 
 
-class SiteInputSerializer(StrictSerializer):
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
-    kind = serializers.ChoiceField(choices=SiteKind.choices)
-    ownership = serializers.ChoiceField(choices=Ownership.choices, required=False)
-    condition = serializers.ChoiceField(choices=Condition.choices, required=False)
-    dormant_since = serializers.IntegerField(min_value=1000, max_value=2100, required=False, allow_null=True)
-    floor_area_m2 = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False, allow_null=True)
-    cadastral_refs = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    location = PointField(allowed=POINT, required=False,
-                          help_text="GeoJSON Point [lon, lat] in WGS84; optional when an outline is sent.")
-    outline = OutlineField(allowed=POLYGONAL, required=False, allow_null=True,
-                           help_text="GeoJSON Polygon or MultiPolygon, WGS84, at most 2000 vertices.")
-    location_precision = serializers.ChoiceField(choices=LocationPrecision.choices, required=False)
+# What the API adds to the limits the model gives an editable column.
+INPUT_LIMITS = {
+    "description": {"max_length": 10_000},
+    "dormant_since": {"min_value": 1000, "max_value": 2100},
+    "floor_area_m2": {"min_value": 0, "max_value": 10_000_000},
+}
+GEOMETRY_INPUTS = {
+    "location": lambda: PointField(allowed=POINT, required=False,
+                                   help_text="GeoJSON Point [lon, lat] in WGS84; optional when an outline is sent."),
+    "outline": lambda: OutlineField(allowed=POLYGONAL, required=False, allow_null=True,
+                                    help_text="GeoJSON Polygon or MultiPolygon, WGS84, at most 2000 vertices."),
+}
+# Values a full replacement (PUT) resets absent members to: the model's default of each one it does not require.
+INPUT_DEFAULTS = model_defaults(editable_fields(CLIENT))
 
-    # Values a full replacement (PUT) resets absent members to.
-    DEFAULTS = {"description": "", "ownership": Ownership.UNKNOWN, "condition": Condition.UNKNOWN,
-                "dormant_since": None, "floor_area_m2": None, "cadastral_refs": "", "address": "",
-                "outline": None, "location_precision": LocationPrecision.EXACT}
 
+def site_input_field(name):
+    """The member for the editable column `name`: choices, length, null and whether it is required from the model."""
+    if name in GEOMETRY_INPUTS:
+        return GEOMETRY_INPUTS[name]()
+    model_field = Site._meta.get_field(name)
+    options = {"required": name not in INPUT_DEFAULTS, **INPUT_LIMITS.get(name, {})}
+    if model_field.choices:
+        return serializers.ChoiceField(choices=list(model_field.choices), **options)
+    if isinstance(model_field, IntegerField):
+        return serializers.IntegerField(allow_null=model_field.null, **options)
+    return serializers.CharField(max_length=options.pop("max_length", model_field.max_length),
+                                 allow_blank=model_field.blank, **options)
+
+
+# The checks of a site's members; SiteInputSerializer below adds the members: the columns clients may edit. (No
+# docstring: the schema describes the input with StrictSerializer's.)
+class SiteInputBase(StrictSerializer):
     def validate_dormant_since(self, value):
         if value is not None and value > _year_now():
             raise serializers.ValidationError(_("dormant_since cannot be in the future."), code="out_of_range")
@@ -124,6 +133,12 @@ class SiteInputSerializer(StrictSerializer):
             raise serializers.ValidationError({"location": [serializers.ErrorDetail(
                 _("Send a location (GeoJSON Point) or an outline."), code="required")]})
         return attrs  # an outline alone is placed at a point inside it by commons.services.sites
+
+
+SiteInputSerializer = type("SiteInputSerializer", (SiteInputBase,), {
+    "__module__": __name__, "DEFAULTS": INPUT_DEFAULTS,
+    **{name: site_input_field(name) for name in editable_fields(CLIENT)},
+})
 
 
 class PhotoInputSerializer(StrictSerializer):

@@ -18,6 +18,7 @@ from django.db import connection, connections
 from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
 
+from commons.site_fields import BOOLEAN, DATE_TIME, EXPORT, OUTLINES, fields_for
 from mapping.read.geojson import EXPORT_PROPERTIES, FROM_SITES, PRECISION, feature_collection_head, feature_sql, ids_sql
 
 CHUNK_ROWS = 2000
@@ -67,18 +68,18 @@ def geojson_export(sites, request):
     return _headers(response, "geojson")
 
 
-def _csv_expression(name, expression):
-    if name in ("created_at", "updated_at"):
-        return f"to_json({expression}) #>> '{{}}'"  # ISO 8601 with a T, as in the GeoJSON
-    if name == "has_outline":
-        return f"{expression}::text"  # true/false rather than COPY's t/f
-    return expression
+def _csv_expression(field):
+    if field.type == DATE_TIME:
+        return f"to_json({field.sql}) #>> '{{}}'"  # ISO 8601 with a T, as in the GeoJSON
+    if field.type == BOOLEAN:
+        return f"{field.sql}::text"  # true/false rather than COPY's t/f
+    return field.sql
 
 
 def csv_sql(sites):
     """One COPY ... TO STDOUT statement (values inlined: COPY takes no parameters) writing the whole CSV."""
     ids, params = ids_sql(sites)
-    columns = ", ".join(f"{_csv_expression(name, expression)} AS {name}" for name, expression in EXPORT_PROPERTIES)
+    columns = ", ".join(f"{_csv_expression(field)} AS {field.name}" for field in fields_for(EXPORT))
     select = (
         f"SELECT s.id, {columns}, round(ST_X(s.location)::numeric, {PRECISION}) AS lon, "
         f"round(ST_Y(s.location)::numeric, {PRECISION}) AS lat, ST_AsText(s.location, {PRECISION}) AS wkt, "
@@ -131,19 +132,22 @@ def _ogr2ogr(target, sql, layer, geometry_type, description, *, update, using):
     subprocess.run(command, check=True, capture_output=True, timeout=OGR2OGR_TIMEOUT_S, env=env)
 
 
+def _gpkg_columns(fields):
+    """The columns of a GeoPackage layer; timestamps go last, as PostgreSQL writes them in text."""
+    columns = [f"{field.sql} AS {field.name}" for field in fields if field.type != DATE_TIME]
+    return ", ".join(columns + [f"{field.sql}::text AS {field.name}" for field in fields if field.type == DATE_TIME])
+
+
 def geopackage_file(sites):
     """Build the GeoPackage (layers sites, site_outlines, about) and return its temporary path and folder."""
     folder = tempfile.mkdtemp(prefix="beco-gpkg-")
     target = os.path.join(folder, "sites.gpkg")
     ids, params = ids_sql(sites)
     ids = connection.ops.compose_sql(ids, params)
-    columns = ", ".join(f"{expression} AS {name}" for name, expression in EXPORT_PROPERTIES
-                        if name not in ("created_at", "updated_at"))
     attribution = f"{settings.REGISTRY_ATTRIBUTION} ({settings.REGISTRY_DATA_LICENCE})"
-    points = (f"SELECT s.id AS site_id, {columns}, s.updated_at::text AS updated_at, "
-              f"s.created_at::text AS created_at, s.location AS geom FROM {FROM_SITES} WHERE s.id IN ({ids}) "
-              "ORDER BY s.id DESC")
-    outlines = (f"SELECT s.id AS site_id, s.title, s.kind, s.status, s.land_area_m2, s.outline AS geom "
+    points = (f"SELECT s.id AS site_id, {_gpkg_columns(fields_for(EXPORT))}, s.location AS geom FROM {FROM_SITES} "
+              f"WHERE s.id IN ({ids}) ORDER BY s.id DESC")
+    outlines = (f"SELECT s.id AS site_id, {_gpkg_columns(fields_for(OUTLINES))}, s.outline AS geom "
                 f"FROM {FROM_SITES} WHERE s.outline IS NOT NULL AND s.id IN ({ids}) ORDER BY s.id DESC")
     about = connection.ops.compose_sql(
         "SELECT %s::text AS licence, %s::text AS attribution, %s::text AS exported_at",

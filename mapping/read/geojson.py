@@ -6,83 +6,26 @@ joins the pieces, so a 1,000-feature page costs about what the SQL costs (see ..
 
 import json
 
-from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.db import connections, router
 
 from commons import grid
 from commons.models.sites import CELL_ZOOM, Site
+from commons.site_fields import DETAIL, DETAIL_FROM, EXPORT, FROM, LIST, PAGE, PRECISION, fields_for
 
-# Public properties of a site, as (name, SQL over `s` = commons_site and `m` = commons_municipality).
-# Never add reporter, e-mail or other personal data here: lists, tiles and exports are public (A3).
-LIST_PROPERTIES = [
-    ("title", "s.title"),
-    ("kind", "s.kind"),
-    ("status", "s.status"),
-    ("ownership", "s.ownership"),
-    ("condition", "s.condition"),
-    ("location_precision", "s.location_precision"),
-    ("land_area_m2", "s.land_area_m2"),
-    ("floor_area_m2", "s.floor_area_m2"),
-    ("has_outline", "(s.outline IS NOT NULL)"),
-    ("region", "s.region_id"),
-    ("province", "s.province_id"),
-    ("municipality", "s.municipality_id"),
-    ("municipality_name", "m.name"),
-    ("inner_area_class", "m.inner_area_class"),
-    ("updated_at", "s.updated_at"),
-]
-EXPORT_PROPERTIES = LIST_PROPERTIES + [
-    ("description", "s.description"),
-    ("address", "s.address"),
-    ("cadastral_refs", "s.cadastral_refs"),
-    ("dormant_since", "s.dormant_since"),
-    ("source", "s.source"),
-    ("created_at", "s.created_at"),
-]
-PRECISION = settings.REGISTRY_COORD_PRECISION
-FROM_SITES = "commons_site s JOIN commons_municipality m ON m.code = s.municipality_id"
+# Public properties of a site, as (name, SQL over `s` = commons_site and `m` = commons_municipality), from the
+# declaration (commons.site_fields). The detail's are what the site's page shows, written by one statement (1M
+# sites: the ORM's 8 queries, their compilation and model instances cost ~14 ms a detail; this ~3 ms).
+LIST_PROPERTIES = [(f.name, f.sql) for f in fields_for(LIST)]
+EXPORT_PROPERTIES = [(f.name, f.sql) for f in fields_for(EXPORT)]
+DETAIL_PROPERTIES = [(f.name, f.sql) for f in fields_for(DETAIL)]
+PAGE_PROPERTIES = DETAIL_PROPERTIES + [(f.name, f.sql) for f in fields_for(PAGE)]
+FROM_SITES = FROM
 MAX_CELLS = 16  # a bbox over more map tiles than this is listed through the location index or the primary key
 # A tile the bbox covers at least this share of is walked newest first; a smaller corner is collected through
 # the location index (walking a dense tile for the few matches in its corner would read most of it).
 WALK_MIN_SHARE = 0.2
 EDGE = 1e-6  # degrees (~0.1 m)
-
-# The detail of one site: the list's properties and everything its page shows, in one statement (1M sites: the
-# ORM's 8 queries, their compilation and model instances cost ~14 ms a detail; this ~3 ms). Photos are added by
-# Python when there are any (their URLs come from the storage backend).
-DETAIL_PROPERTIES = LIST_PROPERTIES + [
-    ("description", "s.description"),
-    ("address", "s.address"),
-    ("cadastral_refs", "s.cadastral_refs"),
-    ("dormant_since", "s.dormant_since"),
-    ("version", "s.version"),
-    ("created_at", "s.created_at"),
-    ("outline", f"ST_AsGeoJSON(s.outline, {PRECISION})::json"),
-    ("areas", "json_build_object('region', json_build_object('code', s.region_id, 'name', r.name), "
-              "'province', json_build_object('code', s.province_id, 'name', pr.name), "
-              "'municipality', json_build_object('code', s.municipality_id, 'name', m.name, "
-              "'inner_area_class', m.inner_area_class))"),
-    ("photos", "'[]'::json"),
-    ("provenance", "json_build_object('source', s.source, 'source_id', s.source_id, "
-                   "'reported_by_citizen', s.source = 'citizen', 'dataset', (SELECT json_build_object("
-                   "'name', d.name, 'licence', d.licence, 'attribution', d.attribution, 'url', d.url) "
-                   "FROM commons_sourcedataset d WHERE d.slug = s.source))"),
-    ("proposals", "(SELECT json_build_object('total', coalesce(sum(n), 0), "
-                  "'by_status', coalesce(json_object_agg(status, n), '{}'), "
-                  "'accepted', (SELECT json_build_object('id', p.id, 'title', p.title, 'cooperative', c.slug, "
-                  "'cooperative_name', c.name) FROM commons_proposal p JOIN commons_cooperative c "
-                  "ON c.id = p.cooperative_id WHERE p.site_id = s.id AND p.status IN ('accepted', 'completed') "
-                  "ORDER BY p.created_at DESC LIMIT 1)) "
-                  "FROM (SELECT p.status, count(*) AS n FROM commons_proposal p "
-                  "WHERE p.site_id = s.id AND p.status <> 'draft' GROUP BY p.status) t)"),
-    ("history", "json_build_object('version', s.version, 'created_at', s.created_at, 'updated_at', s.updated_at, "
-                "'changes', (SELECT count(*) FROM commons_siteevent e WHERE e.pgh_obj_id = s.id), "
-                "'last_change', (SELECT json_build_object('label', e.pgh_label, 'at', e.pgh_created_at) "
-                "FROM commons_siteevent e WHERE e.pgh_obj_id = s.id "
-                "ORDER BY e.pgh_created_at DESC, e.pgh_id DESC LIMIT 1))"),
-    ("parent", "s.parent_id"),
-]
 
 
 def ids_sql(queryset, *, limit=None, offset=0, matches_first=False):
@@ -197,15 +140,15 @@ def feature_collection_head(**members):
     return json.dumps(head, ensure_ascii=False)[:-1] + ', "features": ['
 
 
-def site_detail(pk, *, url_prefix):
+def site_detail(pk, *, url_prefix, page=False):
     """(status, duplicate_of_id, version, photo_count, feature_json_text) of the site `pk` unless it is hidden,
-    else None. A merged duplicate is returned too (its caller redirects to the survivor)."""
-    feature, params = feature_sql(DETAIL_PROPERTIES, url_prefix=url_prefix)
+    else None. A merged duplicate is returned too (its caller redirects to the survivor). The API sends the
+    Feature as it is; the site page (`page`) reads the same one with the few members only it shows."""
+    feature, params = feature_sql(PAGE_PROPERTIES if page else DETAIL_PROPERTIES, url_prefix=url_prefix)
     sql = (
         "SELECT s.status, s.duplicate_of_id, s.version, "
         "(SELECT count(*) FROM commons_photo ph WHERE ph.site_id = s.id AND NOT ph.hidden), "
-        f"({feature})::text FROM {FROM_SITES} JOIN commons_region r ON r.code = s.region_id "
-        "JOIN commons_province pr ON pr.code = s.province_id WHERE s.id = %s AND NOT s.hidden"
+        f"({feature})::text FROM {DETAIL_FROM} WHERE s.id = %s AND NOT s.hidden"
     )
     with connections[router.db_for_read(Site)].cursor() as cursor:
         cursor.execute(sql, [*params, pk])

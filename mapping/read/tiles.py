@@ -6,12 +6,13 @@ Layers (extent 4096):
   their mean position. Read from the precomputed counts (commons.models.aggregates) when every filter is one
   they answer (region, province, inner, kind, status, ownership): a few hundred rows instead of up to a million
   sites (z5 at 1M sites: ~1 ms of SQL instead of ~1 s). Other filters aggregate the matching sites live;
-- z >= 9: `sites`, one point per site (feature id = site id) with the properties in POINT_PROPERTIES, and
-  from z13 (DETAIL_MIN_ZOOM) also those in DETAIL_PROPERTIES. Below z13 a point carries only what the
-  covering index `site_location_3857_covering` holds, so a dense tile never reads the table (a z11 tile over
-  Naples at 1M sites: 2,752 random heap pages, 24 ms of SQL, otherwise); the map asks the API for the title
-  of the site someone clicks;
-- z >= 14 (OUTLINE_MIN_ZOOM): also `site_outlines`, the drawn outlines (feature id = site id).
+- z >= 9: `sites`, one point per site (feature id = site id) with the properties the declaration
+  (commons.site_fields) gives the layer at that zoom: kind, status, ownership, and from z13 (DETAIL_MIN_ZOOM)
+  also title, has_outline. Below z13 a point carries only what the covering index
+  `site_location_3857_covering` holds, so a dense tile never reads the table (a z11 tile over Naples at 1M
+  sites: 2,752 random heap pages, 24 ms of SQL, otherwise; tests/commons/test_site_fields.py keeps it so); the
+  map asks the API for the title of the site someone clicks;
+- z >= 14 (OUTLINE_MIN_ZOOM): also `site_outlines`, the drawn outlines (feature id = site id) with kind, status.
 Every layer honours the one site search (commons.search); answers carry Cache-Control and an ETag.
 
 Per request, Python work used to cost more than the SQL of a high-zoom tile (parsing the filters ~1.5 ms,
@@ -21,6 +22,7 @@ placeholders: a map asks for many tiles with the same few filter sets (see bench
 """
 
 import functools
+import re
 
 from django.contrib.gis.db.models import PolygonField
 from django.db import connections, router
@@ -29,15 +31,14 @@ from django.db.models.expressions import RawSQL
 from commons import grid
 from commons.models import Site, SiteAggregate
 from commons.search import CACHED_SEARCHES, cached_search
+from commons.site_fields import tile_fields
 
 AGGREGATE_MAX_ZOOM = 8
 OUTLINE_MIN_ZOOM = 14
 CELLS_PER_TILE = 32
 EXTENT = 4096
 BUFFER = 64
-POINT_PROPERTIES = ["kind", "status", "ownership"]
-DETAIL_PROPERTIES = ["title", "has_outline"]
-DETAIL_MIN_ZOOM = 13
+DETAIL_MIN_ZOOM = 13  # from here a point may carry what the covering index lacks
 # Stand-ins for x and y while a statement is compiled once per (filters, zoom); never valid tile numbers.
 X_PLACEHOLDER, Y_PLACEHOLDER = -987_654_321, -987_654_322
 # Sent in the same round trip as a tile read from commons_site, local to that statement's implicit transaction.
@@ -66,15 +67,17 @@ def _mvt_geom(column, z, x, y):
     return RawSQL(f"ST_AsMVTGeom({column}, ST_TileEnvelope(%s, %s, %s), %s, %s, true)", (z, x, y, EXTENT, BUFFER))
 
 
+def _attributes(rows, layer, z):
+    """`rows` with the id and the layer's properties at zoom z (computed ones: their SQL over `s`, on the table)."""
+    fields = tile_fields(layer, z)
+    computed = {f.name: RawSQL(re.sub(r"\bs\.", '"commons_site".', f.sql), ()) for f in fields if not f.column}
+    return rows.annotate(**computed).values("id", *(f.name for f in fields), "geom")
+
+
 def points_layer(sites, z, x, y):
     rows = _in_tile(sites, z, x, y, BUFFER / EXTENT).order_by().annotate(
         geom=_mvt_geom('"commons_site"."location_3857"', z, x, y))
-    if z >= DETAIL_MIN_ZOOM:
-        rows = rows.annotate(has_outline=RawSQL('"commons_site"."outline" IS NOT NULL', ()))
-        rows = rows.values("id", *POINT_PROPERTIES, *DETAIL_PROPERTIES, "geom")
-    else:
-        rows = rows.values("id", *POINT_PROPERTIES, "geom")
-    sql, params = _sql(rows)
+    sql, params = _sql(_attributes(rows, "sites", z))
     return f"SELECT ST_AsMVT(t, 'sites', %s, 'geom', 'id') FROM ({sql}) t", [EXTENT, *params]
 
 
@@ -104,9 +107,8 @@ def outlines_layer(sites, z, x, y):
     rows = (
         sites.filter(outline__bboverlaps=_envelope(z, x, y, srid=4326)).order_by()
         .annotate(geom=_mvt_geom('ST_Transform("commons_site"."outline", 3857)', z, x, y))
-        .values("id", "kind", "status", "geom")
     )
-    sql, params = _sql(rows)
+    sql, params = _sql(_attributes(rows, "site_outlines", z))
     return f"SELECT ST_AsMVT(t, 'site_outlines', %s, 'geom', 'id') FROM ({sql}) t", [EXTENT, *params]
 
 

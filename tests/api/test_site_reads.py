@@ -11,6 +11,7 @@ from django.db.models import Count
 from PIL import Image
 
 from commons.models import Photo, Proposal, ProposalStatus, Site, SiteStatus, SourceDataset
+from mapping.read.geojson import site_detail
 from tests.factories import ROMA, CooperativeFactory, SiteFactory, UserFactory, square
 
 pytestmark = pytest.mark.django_db
@@ -164,6 +165,17 @@ def test_the_detail_written_in_sql_says_what_the_orm_reads(api_client):
         assert same_instants(feature["properties"]) == same_instants(orm_detail(site, "http://testserver"))
         assert feature["geometry"] == {"type": "Point", "coordinates": [round(c, 6) for c in site.location.coords]}
     assert orm_detail(rich, "")["history"]["changes"] >= 2 and orm_detail(rich, "")["proposals"]["total"] == 3
+
+
+def test_the_site_page_reads_the_api_detail_and_only_adds_its_own_members(api_client):
+    parent = SiteFactory(location=Point(*ROMA, srid=4326))
+    child = SiteFactory(location=Point(*ROMA, srid=4326), parent=parent, cadastral_refs="Fg. 12 part. 34")
+    for site in (parent, child):
+        api = api_client.get(f"/api/v1/sites/{site.pk}/").json()
+        page = json.loads(site_detail(site.pk, url_prefix="http://testserver/api/v1/sites/", page=True)[4])
+        own = {name: page["properties"].pop(name) for name in ("province_acronym", "parent_title")}
+        assert page == api
+        assert own == {"province_acronym": "RM", "parent_title": parent.title if site is child else None}
 
 
 @pytest.mark.parametrize("path", ["/api/v1/sites/0/", "/api/v1/sites/99999999999999999999999999/"])

@@ -97,6 +97,12 @@ def test_the_site_page_shows_facts_timeline_proposals_and_licence():
     assert '"outline": {"type": "MultiPolygon"' in page
 
 
+def test_a_citizen_report_carries_the_registry_licence_from_the_settings(settings):
+    settings.REGISTRY_DATA_LICENCE, settings.REGISTRY_ATTRIBUTION = "ODbL 1.0", "Registro di prova"
+    site = SiteFactory(title="Ex lavatoio")
+    assert "ODbL 1.0 — Registro di prova" in _page(Client().get(f"/beni/{site.pk}/", **EN))
+
+
 def test_hidden_sites_are_not_public_and_duplicates_lead_to_the_survivor():
     hidden = SiteFactory(hidden=True)
     assert Client().get(f"/beni/{hidden.pk}/").status_code == 404

@@ -27,18 +27,22 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.db.models import IntegerField
 from django.utils.translation import gettext as _
 
-from commons.models import Condition, LocationPrecision, Ownership, SiteKind, SiteStatus
+from commons.models import Site, SiteKind, SiteStatus
+from commons.site_fields import MAPPED, import_fields
 
 from .errors import ImportFailure, RowRejected
 from .values import is_missing, parse_number, text
 
-TEXT_FIELDS = {"title": 200, "description": 20000, "cadastral_refs": 200, "address": 200}
-CHOICE_FIELDS = {"kind": SiteKind, "ownership": Ownership, "condition": Condition,
-                 "location_precision": LocationPrecision}
-NUMBER_FIELDS = {"dormant_since", "floor_area_m2"}
-MAPPABLE = set(TEXT_FIELDS) | set(CHOICE_FIELDS) | NUMBER_FIELDS
+LONG_TEXT_LIMIT = 20000  # characters of a text column without a length of its own (a description)
+_MAPPED = {name: Site._meta.get_field(name) for name in import_fields(MAPPED)}
+CHOICE_FIELDS = {name: list(f.choices) for name, f in _MAPPED.items() if f.choices}
+NUMBER_FIELDS = {name for name, f in _MAPPED.items() if isinstance(f, IntegerField) and name not in CHOICE_FIELDS}
+TEXT_FIELDS = {name: f.max_length or LONG_TEXT_LIMIT for name, f in _MAPPED.items()
+               if name not in CHOICE_FIELDS and name not in NUMBER_FIELDS}
+MAPPABLE = set(_MAPPED)
 IMPORT_STATUSES = {SiteStatus.REPORTED, SiteStatus.VERIFIED}
 TOP_LEVEL = {"id", "crs", "encoding", "delimiter", "decimal", "layer", "dataset", "geometry", "fields", "values",
              "defaults"}
@@ -195,7 +199,7 @@ class Mapper:
         if not cell:
             if name == "kind":
                 return SiteKind.OTHER.value
-            return CHOICE_FIELDS[name].values[0] if name == "location_precision" else "unknown"
+            return CHOICE_FIELDS[name][0][0] if name == "location_precision" else "unknown"
         table = self.values.get(name, {})
         found = table.get(cell.casefold()) or choice_value(name, cell) or table.get("*")
         if found is None or choice_value(name, found) is None:
@@ -208,7 +212,7 @@ class Mapper:
 def choice_value(name, cell):
     """The registry value for a cell naming a choice by value, English label or Italian synonym."""
     key = str(cell).strip().casefold()
-    for value, label in CHOICE_FIELDS[name].choices:
+    for value, label in CHOICE_FIELDS[name]:
         if key in (value, str(label).casefold()):
             return value
     return SYNONYMS.get(name, {}).get(key)

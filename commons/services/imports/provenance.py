@@ -1,12 +1,12 @@
 """Provenance of a site: which dataset it came from, under which licence, and which fields people changed since."""
 
 from commons.models import Site, SourceDataset
+from commons.site_fields import provenance_fields
 
 from .upsert import GEOMETRY, source_value
 
 # Fields a site page may attribute; the same that imports map plus the geometry.
-PROVENANCE_FIELDS = ("title", "description", "kind", "ownership", "condition", "dormant_since", "floor_area_m2",
-                     "cadastral_refs", "address", "location", "outline", "location_precision")
+PROVENANCE_FIELDS = provenance_fields()
 
 
 def site_provenance(site, *, dataset=None):

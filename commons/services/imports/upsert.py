@@ -21,20 +21,12 @@ import shapely
 from django.db import connection
 
 from commons.models import Site, SiteStatus
+from commons.site_fields import GEOMETRY as GEOMETRY_IMPORT
+from commons.site_fields import MAPPED, column_defaults, import_fields, model_defaults
 
-GEOMETRY = ("location", "outline")
-TEXT_DEFAULTS = {"description": "", "cadastral_refs": "", "address": "", "ownership": "unknown",
-                 "condition": "unknown", "location_precision": "exact", "dormant_since": None, "floor_area_m2": None}
-STAGE = (
-    ("site_id", "bigint"), ("fields", "text[]"), ("source_id", "varchar(80)"), ("title", "varchar(200)"),
-    ("description", "text"), ("kind", "varchar(20)"), ("ownership", "varchar(20)"), ("condition", "varchar(10)"),
-    ("dormant_since", "smallint"), ("floor_area_m2", "integer"), ("cadastral_refs", "varchar(200)"),
-    ("address", "varchar(200)"), ("location", "geometry(Point,4326)"), ("outline", "geometry(MultiPolygon,4326)"),
-    ("location_precision", "varchar(12)"), ("status", "varchar(10)"), ("source_data", "jsonb"),
-    ("municipality_id", "varchar(6)"), ("province_id", "varchar(6)"), ("region_id", "varchar(6)"),
-)
-VALUE_COLUMNS = ("title", "description", "kind", "ownership", "condition", "dormant_since", "floor_area_m2",
-                 "cadastral_refs", "address", "location", "outline", "location_precision")
+VALUE_COLUMNS = import_fields()
+GEOMETRY = import_fields(GEOMETRY_IMPORT)
+TEXT_DEFAULTS = model_defaults(import_fields(MAPPED))  # a record always carries the others (title, kind)
 _NOT_IMPORTED = object()  # base of a field mapped for the first time on a site somebody already filled in
 
 
@@ -146,15 +138,28 @@ def plan_batch(dataset_slug, records, *, lock):
     return plan
 
 
+def stage_columns():
+    """(name, type) of the staging table: the imported columns and the bookkeeping, typed as in commons_site."""
+    def typed(name, column=None):
+        return column or name, Site._meta.get_field(name).db_type(connection)
+
+    return (
+        ("site_id", Site._meta.pk.rel_db_type(connection)), ("fields", "text[]"), typed("source_id"),
+        *(typed(name) for name in VALUE_COLUMNS), typed("status"), ("source_data", "jsonb"),
+        *(typed(name, f"{name}_id") for name in ("municipality", "province", "region")),
+    )
+
+
 def write_plan(dataset_slug, plan):
     """Apply a plan with COPY into a staging table, one INSERT and one UPDATE; returns ids of created sites."""
+    stage = stage_columns()
     with connection.cursor() as cursor:
-        columns = ", ".join(f"{name} {kind}" for name, kind in STAGE)
+        columns = ", ".join(f"{name} {kind}" for name, kind in stage)
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS import_stage ({columns})")
         cursor.execute("TRUNCATE import_stage")
         rows = [_stage_row(None, [], record, record_source_data(record)) for record in plan.creates]
         rows += [_stage_row(pk, changed, record, base) for pk, record, changed, base in plan.updates + plan.refreshes]
-        with cursor.cursor.copy(f"COPY import_stage ({', '.join(name for name, _ in STAGE)}) FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY import_stage ({', '.join(name for name, _ in stage)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         created = _insert(cursor, dataset_slug) if plan.creates else []
@@ -165,44 +170,31 @@ def write_plan(dataset_slug, plan):
 
 def _stage_row(site_id, changed, record, source_data):
     values = {**TEXT_DEFAULTS, **record.values}
+    for name in GEOMETRY:
+        geometry = getattr(record, name)
+        values[name] = geometry.ewkb.hex() if geometry else None
     placement = record.placement
     return (
-        site_id, changed, record.source_id, values["title"], values["description"], values["kind"],
-        values["ownership"], values["condition"], values["dormant_since"], values["floor_area_m2"],
-        values["cadastral_refs"], values["address"], record.location.ewkb.hex() if record.location else None,
-        record.outline.ewkb.hex() if record.outline else None, values["location_precision"], record.status,
+        site_id, changed, record.source_id, *(values[name] for name in VALUE_COLUMNS), record.status,
         json.dumps(source_data), placement.municipality, placement.province, placement.region,
     )
 
 
-def _extra_columns():
-    """Site columns this module does not set itself get their model default (robust to new fields)."""
-    handled = set(VALUE_COLUMNS) | {"id", "land_area_m2", "status", "hidden", "source", "source_id", "source_data",
-                                    "version", "created_at", "updated_at", "municipality", "province", "region",
-                                    "location_3857"}
-    extra = []
-    for model_field in Site._meta.concrete_fields:
-        if model_field.name in handled or getattr(model_field, "generated", False):
-            continue
-        value = model_field.get_db_prep_save(model_field.get_default(), connection)
-        if value is not None:
-            extra.append((model_field.column, value))
-    return extra
+# Set by the INSERT itself besides the imported columns; every other column gets its model default.
+BOOKKEEPING = ("id", "land_area_m2", "status", "hidden", "source", "source_id", "source_data", "version", "created_at",
+               "updated_at", "municipality", "province", "region", "location_3857")
 
 
 def _insert(cursor, dataset_slug):
-    extra = _extra_columns()
+    extra = column_defaults(exclude={*VALUE_COLUMNS, *BOOKKEEPING})
     extra_names = "".join(f", {connection.ops.quote_name(name)}" for name, _ in extra)
     extra_values = ", %s" * len(extra)
+    values = ", ".join(Site._meta.get_field(name).column for name in VALUE_COLUMNS)
     cursor.execute(
-        f"""INSERT INTO commons_site (title, description, kind, ownership, condition, dormant_since, floor_area_m2,
-                land_area_m2, cadastral_refs, address, location, outline, location_precision, status, hidden, source,
-                source_id, source_data, version, created_at, updated_at, municipality_id, province_id, region_id
-                {extra_names})
-            SELECT title, description, kind, ownership, condition, dormant_since, floor_area_m2,
-                round(ST_Area(outline::geography)), cadastral_refs, address, location, outline, location_precision,
-                status, false, %s, source_id, source_data, 1, now(), now(), municipality_id, province_id, region_id
-                {extra_values}
+        f"""INSERT INTO commons_site ({values}, land_area_m2, status, hidden, source, source_id, source_data,
+                version, created_at, updated_at, municipality_id, province_id, region_id{extra_names})
+            SELECT {values}, round(ST_Area(outline::geography)), status, false, %s, source_id, source_data, 1,
+                now(), now(), municipality_id, province_id, region_id{extra_values}
             FROM import_stage WHERE site_id IS NULL ORDER BY source_id
             ON CONFLICT (source, source_id) WHERE NOT (source_id::text = '') DO NOTHING
             RETURNING id""",

@@ -1,35 +1,48 @@
 """The site page."""
 
+import datetime as dt
 import json
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from commons.models import (
-    Cooperative, InnerAreaClass, ProposalStatus, Site, SiteSource, SiteStatus, SourceDataset,
-    Subscription, SubscriptionKind,
+    Cooperative, InnerAreaClass, ProposalStatus, Site, SiteSource, SiteStatus, Subscription, SubscriptionKind,
 )
 from commons.policy import can
 from commons.services.imports import site_provenance
+from commons.site_fields import DETAIL, fields_for
+from mapping.read.geojson import site_detail as read_site_detail
 from mapping.web.context_processors import reverse_or_none
 from mapping.web.views.timeline import site_timeline
 
-REGISTRY_LICENCE = "CC BY 4.0"
+
+def _page_site(feature):
+    """What the page shows of a site: the members of the detail Feature, its point, and labels for its choices."""
+    site = dict(feature["properties"])
+    site["lon"], site["lat"] = feature["geometry"]["coordinates"]
+    site["updated_at"] = dt.datetime.fromisoformat(site["updated_at"])
+    site["labels"] = {f.name: dict(f.model_field.flatchoices).get(site[f.name], site[f.name])
+                      for f in fields_for(DETAIL) if f.choices}
+    return site
 
 
 def _source(site):
-    """Who the data comes from and under which licence, for the facts table."""
-    dataset = SourceDataset.objects.filter(slug=site.source).first()
+    """Who the data comes from and under which licence: the site's dataset, else the registry (settings)."""
+    dataset = site["provenance"]["dataset"]
     if dataset:
-        return {"name": dataset.name, "licence": dataset.licence, "attribution": dataset.attribution, "url": dataset.url}
+        return dataset
+    source = site["provenance"]["source"]
     try:
-        name = SiteSource(site.source).label
+        name = SiteSource(source).label
     except ValueError:
-        name = site.source
-    return {"name": name, "licence": REGISTRY_LICENCE, "attribution": "BE.CO-OP", "url": ""}
+        name = source
+    return {"name": name, "licence": settings.REGISTRY_DATA_LICENCE, "attribution": settings.REGISTRY_ATTRIBUTION,
+            "url": ""}
 
 
 def _field_provenance(site):
@@ -43,12 +56,11 @@ def _field_provenance(site):
 
 
 def _map_config(site):
-    outline = json.loads(site.outline.geojson) if site.outline else None
     return {
-        "location": [round(site.location.x, 6), round(site.location.y, 6)],
-        "outline": outline,
-        "title": site.title,
-        "status": site.status,
+        "location": [site["lon"], site["lat"]],
+        "outline": site["outline"],
+        "title": site["title"],
+        "status": site["status"],
         "basemap": {"url": settings.BASEMAP_TILE_URL, "attribution": settings.BASEMAP_ATTRIBUTION},
     }
 
@@ -70,33 +82,44 @@ def _visible_site(pk):
     return site
 
 
-def site_detail(request, pk):
-    site = _visible_site(pk)
-    if site.status == SiteStatus.DUPLICATE and site.duplicate_of_id:
-        messages.info(request, _("The site you opened was merged into this one."))
-        return redirect("mapping:site_detail", pk=site.duplicate_of_id)
-    proposals = site.proposals.exclude(status=ProposalStatus.DRAFT).select_related("cooperative")
-    user = request.user
+def _actions(user, site):
+    """What this user may do on the page: follow, manage, propose (read from the model: permissions need it)."""
     subscription = Subscription.objects.filter(user=user, kind=SubscriptionKind.SITE, site=site).first() \
         if user.is_authenticated else None
-    context = {
-        "site": site,
-        "photos": site.photos.filter(hidden=False),
-        "proposals": proposals,
-        "accepted": next((p for p in proposals if p.status in (ProposalStatus.ACCEPTED, ProposalStatus.COMPLETED)), None),
-        "timeline": site_timeline(site),
-        "children": site.children.visible().only("id", "title", "kind")[:50],
-        "source": _source(site),
-        "provenance": _field_provenance(site),
-        "inner_area": site.municipality.is_inner_area,
-        "inner_area_label": InnerAreaClass(site.municipality.inner_area_class).label
-        if site.municipality.inner_area_class else "",
-        "map_config": _map_config(site),
+    return {
         "subscription": subscription,
         "can_follow": can(user, "site.follow", site=site) if user.is_authenticated else False,
         "follow_url": reverse_or_none("workflow:follow_site", site.pk),
         "unfollow_url": reverse_or_none("workflow:unfollow", subscription.pk) if subscription else None,
         "manage_url": reverse_or_none("workflow:site_manage", site.pk) if can(user, "site.verify", site=site) else None,
         "proposing_cooperatives": _proposing_cooperatives(user, site),
+    }
+
+
+def site_detail(request, pk):
+    """The facts come from the read the API detail uses (mapping.read.geojson.site_detail); the timeline, field
+    provenance, proposals, photos, parts and permissions are the page's own."""
+    row = read_site_detail(pk, url_prefix=request.build_absolute_uri(reverse("api:site-list")), page=True)
+    if row is None:
+        raise Http404(_("This site is not public."))
+    status, survivor, _version, photo_count, feature = row
+    if status == SiteStatus.DUPLICATE and survivor:
+        messages.info(request, _("The site you opened was merged into this one."))
+        return redirect("mapping:site_detail", pk=survivor)
+    site = _page_site(json.loads(feature))
+    record = Site.objects.select_related("municipality").get(pk=pk)
+    inner_area_class = site["inner_area_class"]
+    context = {
+        "site": site,
+        "photos": record.photos.filter(hidden=False) if photo_count else [],
+        "proposals": record.proposals.exclude(status=ProposalStatus.DRAFT).select_related("cooperative"),
+        "timeline": site_timeline(record),
+        "children": record.children.visible().only("id", "title", "kind")[:50],
+        "source": _source(site),
+        "provenance": _field_provenance(record),
+        "inner_area": inner_area_class in InnerAreaClass.inner(),
+        "inner_area_label": InnerAreaClass(inner_area_class).label if inner_area_class else "",
+        "map_config": _map_config(site),
+        **_actions(request.user, record),
     }
     return render(request, "mapping/site_detail.html", context)

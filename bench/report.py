@@ -2,7 +2,6 @@
 
 import datetime as dt
 import json
-from pathlib import Path
 
 TIPG_ZOOMS = {"tile z8": "tipg tile z8", "tile z11": "tipg tile z11", "tile z14": "tipg tile z14"}
 

@@ -1,4 +1,4 @@
-from .aggregates import SiteAggregate
+from .aggregates import SiteAggregate  # noqa: F401 - re-exported like every model
 from .areas import Enclave, InnerAreaClass, Municipality, Province, Region
 from .cooperatives import Cooperative, CooperativeMembership, LegalForm, MemberRole, Sector
 from .datasets import ImportRun, SourceDataset

@@ -96,7 +96,7 @@ def test_a_citizen_cannot_change_status_through_the_lifecycle_api():
 
 
 def test_an_unverified_e_mail_is_not_a_citizen_yet():
-    site = SiteFactory()
+    SiteFactory()
     client = APIClient()
     client.force_authenticate(UserFactory())
     response = client.post("/api/v1/subscriptions/", {"kind": "region", "area_code": "12"}, format="json")

@@ -3,7 +3,6 @@ DELETE) on a live server as a signed-in citizen, with valid and invalid inputs. 
 response conforms to the schema (status code, content type, body). tests/api/test_openapi.py fuzzes the GETs.
 """
 
-import re
 from collections import Counter
 
 import pytest

@@ -104,7 +104,7 @@ def test_no_personal_data_of_a_reporter_in_public_representations(settings, tmp_
     site = Site.objects.get(pk=pk)
 
     public = [
-        f"/api/v1/sites/{pk}/", "/api/v1/sites/?limit=1000", f"/api/v1/sites/?bbox=12.4,41.8,12.6,41.95",
+        f"/api/v1/sites/{pk}/", "/api/v1/sites/?limit=1000", "/api/v1/sites/?bbox=12.4,41.8,12.6,41.95",
         "/api/v1/exports/sites.geojson", "/api/v1/exports/sites.csv", "/api/v1/exports/sites.gpkg",
         "/api/v1/stats/", tile_path(*ROMA), f"/beni/{pk}/", "/elenco/", "/", f"/feed/regione/{site.region_id}/",
         f"/feed/comune/{site.municipality_id}/",

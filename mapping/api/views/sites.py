@@ -54,12 +54,17 @@ def expected_version(request, site):
     return site.version
 
 
-class SiteList(APIView):
+class _SiteView(APIView):
+    """GeoJSON reads for anyone, JSON writes for the signed-in (the policy decides the rest)."""
+
     authentication_classes = AUTHENTICATION
     permission_classes = [IsAuthenticatedOrReadOnly]
     parser_classes = [SafeJSONParser]
     renderer_classes = [JSONRenderer, GeoJSONRenderer]
     content_negotiation_class = FirstRendererNegotiation
+
+
+class SiteList(_SiteView):
 
     @extend_schema(
         operation_id="sites_list",
@@ -105,12 +110,7 @@ class SiteList(APIView):
         return detail_response(request, site.pk, status=201, headers={"Location": location})
 
 
-class SiteDetail(APIView):
-    authentication_classes = AUTHENTICATION
-    permission_classes = [IsAuthenticatedOrReadOnly]
-    parser_classes = [SafeJSONParser]
-    renderer_classes = [JSONRenderer, GeoJSONRenderer]
-    content_negotiation_class = FirstRendererNegotiation
+class SiteDetail(_SiteView):
 
     @extend_schema(operation_id="sites_retrieve", summary="One site as a GeoJSON Feature (with ETag)",
                    responses={(200, GEOJSON): SiteDetailSerializer, 301: None, **error_responses(404)})

@@ -100,7 +100,9 @@ def test_the_site_page_shows_facts_timeline_proposals_and_licence():
 def test_a_citizen_report_carries_the_registry_licence_from_the_settings(settings):
     settings.REGISTRY_DATA_LICENCE, settings.REGISTRY_ATTRIBUTION = "ODbL 1.0", "Registro di prova"
     site = SiteFactory(title="Ex lavatoio")
-    assert "ODbL 1.0 — Registro di prova" in _page(Client().get(f"/beni/{site.pk}/", **EN))
+    page = _page(Client().get(f"/beni/{site.pk}/", **EN))
+    assert "<dt>Licence</dt><dd>ODbL 1.0</dd>" in page
+    assert "<dt>Attribution</dt><dd>Registro di prova</dd>" in page
 
 
 def test_hidden_sites_are_not_public_and_duplicates_lead_to_the_survivor():

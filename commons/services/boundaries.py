@@ -120,18 +120,33 @@ def load_boundaries(directory, *, snai_dir=None, progress=lambda iterable, **kw:
     """Upsert regions, provinces and municipalities by ISTAT code; all or nothing."""
     directory = Path(directory)
     report = LoadReport()
-    classes = load_inner_area_classes(snai_dir) if snai_dir else {}
+    classes = load_inner_area_classes(snai_dir) if snai_dir else None
     layers = {layer: read_features(directory / name) for layer, name in LAYER_FILES.items()}
+    regions = _regions(progress(layers["regions"], desc="Regions"), report)
+    provinces = _provinces(progress(layers["provinces"], desc="Provinces"), {r.code for r in regions}, report)
+    municipalities = _municipalities(progress(layers["municipalities"], desc="Municipalities"),
+                                     {p.code for p in provinces}, classes, report)
+    with transaction.atomic():
+        _upsert(Region, regions, report, "regions", ["name", "geom"])
+        _upsert(Province, provinces, report, "provinces", ["name", "acronym", "region", "geom"])
+        _upsert(Municipality, municipalities, report, "municipalities",
+                ["name", "cadastral_code", "province", "region", "inner_area_class", "geom"])
+        report.enclaves = enclaves_refresh()
+    return report
 
+
+def _regions(features, report):
     regions = []
-    for feat in progress(layers["regions"], desc="Regions"):
+    for feat in features:
         props = feat["properties"]
         label = f"region {props['reg_istat_code']} {props['reg_name']}"
         regions.append(Region(code=props["reg_istat_code"], name=props["reg_name"], geom=_geometry(feat, label, report)))
-    region_codes = {r.code for r in regions}
+    return regions
 
+
+def _provinces(features, region_codes, report):
     provinces = []
-    for feat in progress(layers["provinces"], desc="Provinces"):
+    for feat in features:
         props = feat["properties"]
         label = f"province {props['prov_istat_code']} {props['prov_name']}"
         if props["reg_istat_code"] not in region_codes:
@@ -140,30 +155,26 @@ def load_boundaries(directory, *, snai_dir=None, progress=lambda iterable, **kw:
             code=props["prov_istat_code"], name=props["prov_name"], acronym=props.get("prov_acr") or "",
             region_id=props["reg_istat_code"], geom=_geometry(feat, label, report),
         ))
-    province_codes = {p.code for p in provinces}
+    return provinces
 
+
+def _municipalities(features, province_codes, classes, report):
+    """Municipalities with their SNAI class (`classes` None: no SNAI folder given, none is reported missing)."""
     municipalities = []
-    for feat in progress(layers["municipalities"], desc="Municipalities"):
+    for feat in features:
         props = feat["properties"]
         code = props["com_istat_code"]
         label = f"municipality {code} {props['name']}"
         if props["prov_istat_code"] not in province_codes:
             raise BoundaryError(f"{label}: unknown province code {props['prov_istat_code']}.")
-        if snai_dir and code not in classes:
+        if classes is not None and code not in classes:
             report.unclassified.append(label)
         municipalities.append(Municipality(
             code=code, name=props["name"], cadastral_code=props.get("com_catasto_code") or "",
             province_id=props["prov_istat_code"], region_id=props["reg_istat_code"],
-            inner_area_class=classes.get(code, ""), geom=_geometry(feat, label, report),
+            inner_area_class=(classes or {}).get(code, ""), geom=_geometry(feat, label, report),
         ))
-
-    with transaction.atomic():
-        _upsert(Region, regions, report, "regions", ["name", "geom"])
-        _upsert(Province, provinces, report, "provinces", ["name", "acronym", "region", "geom"])
-        _upsert(Municipality, municipalities, report, "municipalities",
-                ["name", "cadastral_code", "province", "region", "inner_area_class", "geom"])
-        report.enclaves = enclaves_refresh()
-    return report
+    return municipalities
 
 
 def enclaves_refresh():

@@ -162,48 +162,56 @@ def seed_demo(*, sites, seed, reset=False, progress=lambda it, **kw: it):
             return SeedReport(Site.objects.filter(source=SiteSource.DEMO).count(), 0, 0, 0, skipped=True)
         demo_reset()
     rng = np.random.default_rng(seed)
-    codes, provinces, regions, names, geoms = _municipalities()
-    index = rng.integers(0, len(codes), sites)
-    x, y = sample_points(rng, geoms, index)
-    kinds = _choice(rng, KIND_WEIGHTS, sites)
-    statuses = _choice(rng, STATUS_WEIGHTS, sites)
-    ownerships = _choice(rng, OWNERSHIP_WEIGHTS, sites)
-    conditions = np.array([str(c) for c in CONDITIONS], dtype=object)[rng.integers(0, len(CONDITIONS), sites)]
-    has_outline = (rng.random(sites) < 0.1) | np.isin(kinds, ["land", "village", "natural", "urban_complex"]) & (rng.random(sites) < 0.3)
-    outline_index = np.flatnonzero(has_outline)
-    outlines, areas = rectangles(rng, x[outline_index], y[outline_index])
-    outline_hex = dict(zip(outline_index.tolist(), shapely.to_wkb(shapely.set_srid(outlines, 4326), hex=True, include_srid=True)))
-    area_of = dict(zip(outline_index.tolist(), areas.tolist()))
-    points = shapely.to_wkb(shapely.set_srid(shapely.points(x, y), 4326), hex=True, include_srid=True)
-    title_pick = rng.integers(0, 1000, sites)
-    description_pick = rng.integers(0, len(DESCRIPTIONS), sites)
-    street_pick = rng.integers(0, len(STREETS), sites)
-    house_number = rng.integers(1, 120, sites)
-    dormant = rng.integers(1950, 2024, sites)
-    floor = rng.integers(80, 5000, sites)
-    now = timezone.now()
-    age_days = rng.integers(0, 900, sites)
-
-    def rows():
-        for i in range(sites):
-            kind = kinds[i]
-            options = TITLES[kind]
-            town = names[index[i]]
-            built = kind in ("building", "cultural", "urban_complex", "industrial", "infrastructure")
-            stamp = now - dt.timedelta(days=int(age_days[i]))
-            yield (
-                f"{options[title_pick[i] % len(options)]} di {town}", DESCRIPTIONS[description_pick[i]], kind,
-                ownerships[i], conditions[i], int(dormant[i]), int(floor[i]) if built else None,
-                area_of.get(i), f"{STREETS[street_pick[i]]} {house_number[i]}, {town}", points[i],
-                outline_hex.get(i), LocationPrecision.EXACT.value, regions[index[i]], provinces[index[i]],
-                codes[index[i]], statuses[i], False, SiteSource.DEMO.value, f"{seed}:{i}", "{}", 1, stamp, stamp,
-            )
-
+    towns = _municipalities()
+    draw = _draw(rng, sites, towns)
     with transaction.atomic():
-        _copy_sites(rows(), lambda it: progress(it, total=sites, desc="Sites"))
+        _copy_sites(_rows(draw, towns, seed, sites), lambda it: progress(it, total=sites, desc="Sites"))
         cooperatives = _seed_cooperatives(rng)
         proposals = _seed_proposals(rng, cooperatives)
-    return SeedReport(sites, len(outline_index), len(cooperatives), proposals)
+    return SeedReport(sites, len(draw["outline_index"]), len(cooperatives), proposals)
+
+
+def _draw(rng, sites, towns):
+    """Every random choice of the sites, in one fixed order (the same seed gives the same registry)."""
+    codes, _provinces, _regions, _names, geoms = towns
+    d = {"index": rng.integers(0, len(codes), sites)}
+    d["x"], d["y"] = sample_points(rng, geoms, d["index"])
+    d["kinds"] = _choice(rng, KIND_WEIGHTS, sites)
+    d["statuses"] = _choice(rng, STATUS_WEIGHTS, sites)
+    d["ownerships"] = _choice(rng, OWNERSHIP_WEIGHTS, sites)
+    d["conditions"] = np.array([str(c) for c in CONDITIONS], dtype=object)[rng.integers(0, len(CONDITIONS), sites)]
+    has_outline = (rng.random(sites) < 0.1) | np.isin(d["kinds"], ["land", "village", "natural", "urban_complex"]) & (
+        rng.random(sites) < 0.3)
+    d["outline_index"] = outline_index = np.flatnonzero(has_outline)
+    outlines, areas = rectangles(rng, d["x"][outline_index], d["y"][outline_index])
+    d["outline_hex"] = dict(zip(outline_index.tolist(), shapely.to_wkb(
+        shapely.set_srid(outlines, 4326), hex=True, include_srid=True)))
+    d["area_of"] = dict(zip(outline_index.tolist(), areas.tolist()))
+    d["points"] = shapely.to_wkb(shapely.set_srid(shapely.points(d["x"], d["y"]), 4326), hex=True, include_srid=True)
+    for name, high in (("title", 1000), ("description", len(DESCRIPTIONS)), ("street", len(STREETS))):
+        d[name] = rng.integers(0, high, sites)
+    d["house_number"] = rng.integers(1, 120, sites)
+    d["dormant"] = rng.integers(1950, 2024, sites)
+    d["floor"] = rng.integers(80, 5000, sites)
+    d["age_days"] = rng.integers(0, 900, sites)
+    return d
+
+
+def _rows(d, towns, seed, sites):
+    codes, provinces, regions, names, _geoms = towns
+    now = timezone.now()
+    for i in range(sites):
+        kind, town, at = d["kinds"][i], names[d["index"][i]], d["index"][i]
+        options = TITLES[kind]
+        built = kind in ("building", "cultural", "urban_complex", "industrial", "infrastructure")
+        stamp = now - dt.timedelta(days=int(d["age_days"][i]))
+        yield (
+            f"{options[d['title'][i] % len(options)]} di {town}", DESCRIPTIONS[d["description"][i]], kind,
+            d["ownerships"][i], d["conditions"][i], int(d["dormant"][i]), int(d["floor"][i]) if built else None,
+            d["area_of"].get(i), f"{STREETS[d['street'][i]]} {d['house_number'][i]}, {town}", d["points"][i],
+            d["outline_hex"].get(i), LocationPrecision.EXACT.value, regions[at], provinces[at],
+            codes[at], d["statuses"][i], False, SiteSource.DEMO.value, f"{seed}:{i}", "{}", 1, stamp, stamp,
+        )
 
 
 def _seed_cooperatives(rng):

@@ -74,6 +74,13 @@ def pytest_runtest_setup(item):
             restore_boundaries()
 
 
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploaded files go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One Chromium for the whole run: Playwright's sync API cannot nest two of them."""

@@ -12,13 +12,7 @@ from commons.models import Photo
 from commons.services.photos import photo_add
 from tests.factories import SiteFactory, UserFactory, staff_user, verified_user
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 
 def jpeg():

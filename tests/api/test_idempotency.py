@@ -194,7 +194,20 @@ def test_without_a_key_every_request_creates():
     assert Site.objects.count() == 2 and not IdempotencyKey.objects.exists()
 
 
-def test_keys_are_per_user():
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+def test_the_same_key_from_two_users_is_two_keys(endpoint):
+    answers = []
+    for user in (verified_user(), verified_user()):
+        url, body, _other, send, count = ENDPOINTS[endpoint](user)
+        before = count()
+        answers.append(send(client_for(user), url, body))
+        assert count() == before + 1
+    assert [a.status_code for a in answers] == [201, 201] and answers[0].content != answers[1].content
+    assert not answers[1].has_header("Idempotent-Replayed")
+    assert IdempotencyKey.objects.filter(key=KEY).count() == 2
+
+
+def test_each_user_replays_only_their_own_answer():
     alice, bruno = verified_user(), verified_user()
     first = post_json(client_for(alice), SITES, report("Di Alice"))
     second = post_json(client_for(bruno), SITES, report("Di Bruno"))

@@ -7,7 +7,7 @@ imports and the catalogue) are kept so that `{% url %}` names stay stable.
 from django.urls import include, path
 
 from mapping.web.feeds import AreaFeed, SearchFeed
-from mapping.web.views import catalog, cooperatives, dashboard, geodata, imports, pages, report, sites, workflow
+from mapping.web.views import catalog, cooperatives, dashboard, geodata, imports, pages, pwa, report, sites, workflow
 
 public = [
     path("", pages.home, name="home"),
@@ -21,6 +21,10 @@ public = [
     path("cruscotto/", dashboard.dashboard, name="dashboard"),
     path("mappa/confini/<slug:level>.geojson", geodata.boundaries, name="boundaries"),
     path("mappa/aree/", geodata.areas, name="areas"),
+    # The installable web app: at the root, so that the service worker's scope is the whole site.
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("senza-connessione/", pwa.offline, name="offline"),
 ]
 
 work = [

@@ -37,6 +37,8 @@ def _messages():
         "privacyRequired": _("Confirm that you have read the privacy notice."),
         "stepCurrent": _("current step"),
         "stepDone": _("completed"),
+        "change": _("Change"),
+        "noPhotos": _("No photo"),
         **draft_messages(),
     }
 

@@ -15,6 +15,7 @@ import { initErrors } from '../report/errors.js';
 import { initSteps } from '../report/steps.js';
 import { initSubmit } from '../report/submit.js';
 import { initReceipt } from '../report/receipt.js';
+import { initSummary } from '../report/summary.js';
 import { initDraftList } from '../report/drafts.js';
 import { restoreDraft } from '../report/draft.js';
 
@@ -52,6 +53,7 @@ const checks = initChecks(form, placement, messages);
 const steps = initSteps(form, checks, messages);
 initSubmit(form, placement, config, messages, checks);
 initReceipt(messages);
+initSummary(form, messages);
 initDraftList(document.getElementById('report-drafts'), { user: config.user, messages, reportUrl: config.reportUrl });
 on('report:placement', ({ description }) => { status.textContent = description; });
 // The server's geometry error (e.g. where an outline crosses itself) is also shown on the map.

@@ -42,10 +42,11 @@ async function post(url, { body, contentType, key, csrf }) {
   return { ok: response.ok, status: response.status, data };
 }
 
-// A refusal: the server answered with its own errors for the fields and created nothing. 401/403/429 and 5xx
+// A refusal: the server answered with its own errors for the fields and created nothing. 401/403/429, 409 (the
+// same key still being processed: Retry-After) and 5xx
 // are not the report's fault: it waits and is sent again later.
 function refusal(result) {
-  const transient = [401, 403, 408, 429].includes(result.status) || result.status >= 500;
+  const transient = [401, 403, 408, 409, 429].includes(result.status) || result.status >= 500;
   return !transient && result.status >= 400 && Array.isArray(result.data?.errors) ? result.data.errors : null;
 }
 

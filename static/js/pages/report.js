@@ -17,7 +17,7 @@ import { initSubmit } from '../report/submit.js';
 import { initReceipt } from '../report/receipt.js';
 import { initSummary } from '../report/summary.js';
 import { initDraftList } from '../report/drafts.js';
-import { restoreDraft } from '../report/draft.js';
+import { fitToPlacement, restoreDraft } from '../report/draft.js';
 
 const config = readConfig('report-config');
 const messages = readConfig('report-messages');
@@ -54,20 +54,23 @@ const steps = initSteps(form, checks, messages);
 initSubmit(form, placement, config, messages, checks);
 initReceipt(messages);
 initSummary(form, messages);
-initDraftList(document.getElementById('report-drafts'), { user: config.user, messages, reportUrl: config.reportUrl });
+initDraftList(document.getElementById('offline-drafts'), { user: config.user, messages, reportUrl: config.reportUrl });
 on('report:placement', ({ description }) => { status.textContent = description; });
 // The server's geometry error (e.g. where an outline crosses itself) is also shown on the map.
 on('report:errors', ({ errors, source }) => {
   if (source === 'server') placement.markProblem(errors.find((error) => GEOMETRY_FIELDS.includes(error.field)));
 });
 
-// The map was drawn in a hidden step: it takes its size when its step shows.
+// The map was drawn in a hidden step: it takes its size when its step shows (then shows an opened draft's place).
 let mapShown = false;
+let fitPending = false;
 on('report:step', ({ name }) => {
   if (name !== 'where') return;
   map.invalidateSize();
-  if (!mapShown && placement.isEmpty()) fitInitialView(map);
+  if (fitPending && !placement.isEmpty()) fitToPlacement(map, placement);
+  else if (!mapShown && placement.isEmpty()) fitInitialView(map);
   mapShown = true;
+  fitPending = false;
 });
 
 const offlineNote = document.getElementById('offline-note');
@@ -80,10 +83,9 @@ followConnection();
 async function openDraft(id) {
   const draft = id && (await getDraft(id).catch(() => null));
   if (!draft || draft.user !== config.user || draft.status === 'sent') return;
-  steps.show('summary');
-  map.invalidateSize();
-  mapShown = true;
   restoreDraft(form, placement, map, draft);
+  fitPending = true;
+  steps.show('summary');
   emit('report:draft-opened', { draft });
   if (draft.status === 'duplicates') emit('report:nearby', { nearby: draft.nearby });
   if (draft.status === 'fix') emit('report:errors', { errors: draft.errors, source: 'server' });

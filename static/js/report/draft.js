@@ -68,6 +68,9 @@ export function restoreDraft(form, placement, map, draft) {
     const [lng, lat] = draft.body.location.coordinates;
     placement.setPoint(L.latLng(lat, lng));
   }
+}
+
+export function fitToPlacement(map, placement) {
   const bounds = placement.outline ? placement.outline.getBounds() : L.latLngBounds([placement.centre()]);
   map.fitBounds(bounds, { maxZoom: 18 });
 }

@@ -97,7 +97,12 @@ function draftItem(draft, options) {
 }
 
 export function initDraftList(section, { user, messages, reportUrl }) {
-  const list = section.querySelector('[data-drafts-list]');
+  let list = section.querySelector('[data-drafts-list]');
+  if (!list) {
+    list = element('ul', 'registry-draft-list list-unstyled');
+    list.dataset.draftsList = '';
+    section.append(list);
+  }
   const render = async () => {
     const drafts = await listDrafts(user).catch(() => []);
     section.hidden = drafts.length === 0 && !section.hasAttribute('data-drafts-always');

@@ -171,6 +171,7 @@ def test_a_queued_outline_the_server_refuses_comes_back_with_the_error_on_the_dr
     refused = drafts(page, "fix").first
     refused.wait_for(timeout=20_000)
     assert "incrocia" in refused.inner_text()
+    assert "risposta" in page.inner_text("#receipt-title")
     shoot(page, "drafts-fix")
     refused.get_by_role("link", name="Apri e correggi").click()
     page.wait_for_selector("#error-geometry:not([hidden])")

@@ -50,6 +50,8 @@ def draft_messages():
         "sentText": _("Thank you. The municipality will check your report; you can follow it on the site's page."),
         "queuedTitle": _("Report kept on this device"),
         "queuedText": _("There is no connection now. The report and its photos are kept on this device and will be sent as soon as the connection comes back: by the browser, where it can, even with this page closed, otherwise the next time you open the registry."),
+        "attentionTitle": _("The report needs your answer"),
+        "attentionText": _("It was not sent yet: see it in the list of reports kept on this device, above."),
         "number": _("Report number"),
         "sentOn": _("Sent on"),
         "keptOn": _("Kept on"),

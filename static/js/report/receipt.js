@@ -48,9 +48,14 @@ export function initReceipt(messages) {
   };
   on('report:sent', ({ draft }) => open(draft));
   on('report:queued', ({ draft }) => open(draft));
+  // Sent meanwhile: the receipt; refused, or held back by nearby sites: the list above says what to do.
   on('drafts:changed', async ({ id }) => {
     if (id !== waitingFor) return;
     const draft = await getDraft(id);
     if (draft && draft.status === 'sent') open(draft);
+    if (draft && ['fix', 'duplicates'].includes(draft.status)) {
+      title.textContent = messages.attentionTitle;
+      text.textContent = messages.attentionText;
+    }
   });
 }

@@ -69,6 +69,7 @@ def draft_messages():
         "preparedOn": _("Prepared on %(date)s"),
         "photosCount": _("photos: %(n)s"),
         "untitled": _("Report without a name"),
+        "noDrafts": _("No report is waiting on this device."),
         "sendNow": _("Send now"),
         "sendAnyway": _("Send it anyway: it is not one of these"),
         "openToFix": _("Open and correct"),

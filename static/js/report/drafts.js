@@ -103,10 +103,13 @@ export function initDraftList(section, { user, messages, reportUrl }) {
     list.dataset.draftsList = '';
     section.append(list);
   }
+  // A container of its own page (data-offline-drafts) says when it is empty; the report page's hides instead.
+  const always = section.hasAttribute('data-offline-drafts');
   const render = async () => {
     const drafts = await listDrafts(user).catch(() => []);
-    section.hidden = drafts.length === 0 && !section.hasAttribute('data-drafts-always');
-    list.replaceChildren(...drafts.map((draft) => draftItem(draft, { messages, reportUrl })));
+    section.hidden = drafts.length === 0 && !always;
+    const empty = drafts.length === 0 && always ? [element('li', 'small', messages.noDrafts)] : [];
+    list.replaceChildren(...empty, ...drafts.map((draft) => draftItem(draft, { messages, reportUrl })));
     section.dataset.draftsRendered = String(drafts.length);
   };
   on('drafts:changed', debounce(render, 50));

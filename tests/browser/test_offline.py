@@ -116,6 +116,13 @@ def test_a_report_made_offline_waits_as_a_draft_and_is_sent_once_when_the_connec
     assert (photo.image.width, photo.image.height) == (2048, 1536)
     assert page.get_attribute("#receipt-link", "href") == f"/beni/{site.pk}/"
     assert str(site.pk) in page.inner_text("#receipt-facts")
+    # "Le mie segnalazioni" lists the same draft from the device, next to the server's list.
+    page.goto("/le-mie-segnalazioni/", wait_until="load")
+    mine = drafts(page, "sent").first
+    mine.wait_for()
+    assert mine.get_by_role("link", name="Apri questo bene").get_attribute("href") == f"/beni/{site.pk}/"
+    shoot(page, "my-reports")
+    assert axe_violations(page) == []
     assert page.errors == []
 
 

@@ -13,9 +13,20 @@ from django.contrib.gis.geos import Point
 from PIL import Image
 
 from commons.models import Photo, Site
-from tests.browser.conftest import PHONE, _only_loopback as only_loopback, axe_violations, login
+from tests.browser.conftest import PHONE, axe_violations, login
+from tests.browser.conftest import _only_loopback as only_loopback
 from tests.browser.reporting import (
-    BOW_TIE, SQUARE, STEPS, current_step, draw, jpeg, next_step, open_report, send, wait_for_receipt, walk_to,
+    BOW_TIE,
+    SQUARE,
+    STEPS,
+    current_step,
+    draw,
+    jpeg,
+    next_step,
+    open_report,
+    send,
+    wait_for_receipt,
+    walk_to,
 )
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import ROMA, SiteFactory, verified_user
@@ -137,7 +148,7 @@ def _cut_off_first_answers(context, calls):
         calls[kind] = route.fetch().status  # the server did the work
         route.abort("connectionreset")  # ... and the answer is lost
 
-    context.route(lambda url: url.endswith("/api/v1/sites/") or url.endswith("/photos/"), handle)
+    context.route(lambda url: url.endswith(("/api/v1/sites/", "/photos/")), handle)
 
 
 def test_an_answer_lost_after_the_server_got_the_report_never_makes_a_second_site(make_page, tmp_path):

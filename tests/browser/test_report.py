@@ -6,7 +6,15 @@ from django.contrib.gis.geos import Point
 from commons.models import Photo, Site, SiteSource
 from tests.browser.conftest import PHONE
 from tests.browser.reporting import (
-    BOW_TIE, SQUARE, draw as _draw, jpeg as _jpeg, next_step, open_report, send, wait_for_receipt, walk_to,
+    BOW_TIE,
+    SQUARE,
+    draw,
+    jpeg,
+    next_step,
+    open_report,
+    send,
+    wait_for_receipt,
+    walk_to,
 )
 from tests.factories import ROMA, SiteFactory, verified_user
 
@@ -28,7 +36,7 @@ def _open_receipt_link(page):
 def test_a_citizen_reports_an_outline_with_a_photo_after_a_duplicate_hint(make_page, live_server, tmp_path):
     existing = SiteFactory(title="Ex scuola già segnalata", location=Point(ROMA[0] + 0.0004, ROMA[1], srid=4326))
     page, user = _open_report(make_page)
-    _draw(page, SQUARE)
+    draw(page, SQUARE)
     page.wait_for_function("() => document.getElementById('geometry-status').textContent.includes('4')")
     page.wait_for_selector("#duplicates:not([hidden])")
     hint = page.locator("#duplicate-list a")
@@ -44,7 +52,7 @@ def test_a_citizen_reports_an_outline_with_a_photo_after_a_duplicate_hint(make_p
     page.select_option("#id_kind", "infrastructure")
     page.fill("#id_description", "Deposito chiuso da vent'anni.")
     next_step(page)
-    page.set_input_files("#id_photos", str(_jpeg(tmp_path / "deposito.jpg")))
+    page.set_input_files("#id_photos", str(jpeg(tmp_path / "deposito.jpg")))
     page.fill("#id_caption", "La facciata")
     next_step(page)
     assert "Ex deposito del tram" in page.inner_text("#report-summary")
@@ -67,7 +75,7 @@ def test_a_citizen_reports_an_outline_with_a_photo_after_a_duplicate_hint(make_p
 
 def test_a_bad_outline_shows_the_servers_message_on_the_form(make_page, live_server):
     page, _user = _open_report(make_page, viewport=PHONE)
-    _draw(page, BOW_TIE)
+    draw(page, BOW_TIE)
     next_step(page)
     page.fill("#id_title", "Area incolta")
     page.select_option("#id_kind", "land")
@@ -112,7 +120,7 @@ def test_an_outline_can_only_be_started_once_zoomed_in_enough_to_see_buildings(m
     page.click("#report-map .leaflet-control-zoom-in")
     page.wait_for_selector("#outline-zoom-hint", state="hidden")
     assert page.get_attribute("#mode-outline", "aria-disabled") == "false"
-    _draw(page, SQUARE)
+    draw(page, SQUARE)
     page.wait_for_function("() => document.getElementById('geometry-status').textContent.startsWith('Contorno')")
     assert "4 vertici" in page.inner_text("#geometry-status")
     assert page.errors == []

@@ -61,4 +61,7 @@ def registry(request):
         "logout_url": reverse_or_none("account_logout") or reverse_or_none("admin:logout"),
         "signup_url": reverse_or_none("account_signup"),
         "registry_attribution": settings.REGISTRY_ATTRIBUTION,
+        # For the scripts of every page (static/js/offline/register.js): the worker to install, and whose drafts
+        # this browser may send.
+        "registry_session": {"user": user.pk if signed_in else None, "worker": reverse_or_none("mapping:service_worker")},
     }

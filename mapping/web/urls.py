@@ -8,7 +8,7 @@ from django.urls import include, path
 
 from mapping.web.feeds import AreaFeed, SearchFeed
 from mapping.web.views import (
-    catalog, cooperatives, dashboard, geodata, imports, legal, my_reports, pages, report, sites, workflow,
+    catalog, cooperatives, dashboard, geodata, imports, legal, my_reports, pages, pwa, report, sites, workflow,
 )
 
 public = [
@@ -23,6 +23,10 @@ public = [
     path("cruscotto/", dashboard.dashboard, name="dashboard"),
     path("mappa/confini/<slug:level>.geojson", geodata.boundaries, name="boundaries"),
     path("mappa/aree/", geodata.areas, name="areas"),
+    # The installable web app: at the root, so that the service worker's scope is the whole site.
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("senza-connessione/", pwa.offline, name="offline"),
     path("dichiarazione-di-accessibilita/", legal.accessibility, name="accessibility"),
     path("privacy/", legal.privacy, name="privacy"),
     path("cookie/", legal.cookies, name="cookies"),

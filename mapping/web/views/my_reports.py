@@ -4,8 +4,10 @@ still holds (listed by the offline report script in #offline-drafts, from the de
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import reverse
 
 from commons.models import Site, SiteStatus
+from mapping.web.views.report import draft_messages
 
 PAGE_SIZE = 50
 
@@ -17,4 +19,8 @@ def my_reports(request):
                    "municipality__name")
              .order_by("-created_at", "-id"))
     page = Paginator(sites, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "workflow/my_reports.html", {"page": page, "duplicate": SiteStatus.DUPLICATE})
+    return render(request, "workflow/my_reports.html", {
+        "page": page, "duplicate": SiteStatus.DUPLICATE,
+        "drafts_config": {"user": request.user.pk, "reportUrl": reverse("mapping:report")},
+        "drafts_messages": draft_messages(),
+    })

@@ -5,6 +5,7 @@ import html
 import re
 
 import pytest
+from django.utils import timezone
 from django.test import Client
 
 from commons.services.lifecycle import site_hide, site_mark_duplicate, site_verify
@@ -34,7 +35,7 @@ def test_the_page_lists_my_reports_with_status_date_and_link_and_not_other_peopl
     assert f'href="/beni/{school.pk}/"' in page and f'href="/beni/{barracks.pk}/"' in page
     assert "Segnalato" in page and "Verificato" in page  # statuses, in Italian by default
     assert page.index("Ex caserma Rossi") < page.index("Ex scuola Pascoli")  # newest first
-    assert re.search(rf'<time datetime="{school.created_at:%Y-%m-%d}">', page)
+    assert re.search(rf'<time datetime="{timezone.localtime(school.created_at):%Y-%m-%d}">', page)
 
 
 def test_hidden_and_merged_reports_stay_listed_and_say_what_happened():

@@ -86,8 +86,7 @@ export async function choropleth(element, scale, data) {
   scale.replaceChildren(...CHOROPLETH.map((colour, i) => {
     const span = document.createElement('span');
     span.style.background = colour;
-    // Black on the four lighter classes: white on #3b7fc4 is only 4.1:1 (WCAG AA asks 4.5:1), black is 5.1:1.
-    span.style.color = i < 4 ? '#000000' : '#ffffff';
+    span.style.color = i < 3 ? '#1a1a1a' : '#ffffff';
     const number = (value) => (value === undefined ? '' : new Intl.NumberFormat(document.documentElement.lang).format(value));
     span.textContent = i === 0 ? `< ${number(breaks[0])}` : `≥ ${number(breaks[i - 1])}`;
     return span;

@@ -238,3 +238,20 @@ class SourceDatasetAdmin(admin.ModelAdmin):
 class ImportRunAdmin(admin.ModelAdmin):
     list_display = ["id", "dataset", "status", "dry_run", "created", "updated", "rejected", "created_at"]
     list_filter = ["status", "dataset"]
+
+
+@admin.register(models.IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin):
+    """Read only: a key and its first answer are written by the API request they guard, and expire by command."""
+
+    list_display = ["key", "user", "method", "path", "status", "created_at"]
+    list_filter = ["status", "method"]
+    search_fields = ["key", "path"]
+    raw_id_fields = ["user"]
+    exclude = ["body"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -29,3 +29,15 @@ class StaleVersionError(Exception):
     def __init__(self, current_version):
         super().__init__(f"stale version; current is {current_version}")
         self.current_version = current_version
+
+
+class IdempotencyKeyReused(Exception):
+    """An Idempotency-Key sent again with another request (operation or body): HTTP 422, nothing done."""
+
+
+class IdempotencyKeyBusy(Exception):
+    """The first request with this Idempotency-Key is still running after the wait allowed: HTTP 409."""
+
+    def __init__(self, retry_after):
+        super().__init__(f"still in progress; retry after {retry_after} s")
+        self.retry_after = retry_after

@@ -2,6 +2,7 @@ from .aggregates import SiteAggregate  # noqa: F401 - re-exported like every mod
 from .areas import Enclave, InnerAreaClass, Municipality, Province, Region
 from .cooperatives import Cooperative, CooperativeMembership, LegalForm, MemberRole, Sector
 from .datasets import ImportRun, SourceDataset
+from .idempotency import IdempotencyKey
 from .notifications import Delivery, NoticeKind, SiteNotice, Subscription, SubscriptionKind
 from .proposals import LegalInstrument, Proposal, ProposalStatus, ReuseCategory
 from .sites import (
@@ -26,6 +27,7 @@ __all__ = [
     "Cooperative",
     "CooperativeMembership",
     "Enclave",
+    "IdempotencyKey",
     "ImportRun",
     "InnerAreaClass",
     "LegalForm",

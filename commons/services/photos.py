@@ -10,6 +10,7 @@ def photo_add(*, actor, site_id, image, caption="", author=""):
     site = Site.objects.visible().get(pk=site_id)
     require(actor, "site.edit", site=site)
     # Decoded before any row is written and outside a transaction: one INSERT follows, atomic by itself, and no
-    # lock is held while Pillow works on a photo of up to PHOTO_MAX_BYTES.
+    # lock is held while Pillow works on a photo of up to PHOTO_MAX_BYTES. An upload with an Idempotency-Key runs
+    # inside its request's transaction (commons.services.idempotency): the only lock held is that key's own row.
     cleaned = clean_photo(image)
     return Photo.objects.create(site=site, image=cleaned, caption=caption, author=author, uploaded_by=actor)

@@ -198,6 +198,26 @@ if env_str("OIDC_CLIENT_ID", ""):
         }]
     }
 
+# Idempotency-Key on creating API requests (mapping/api/idempotency.py): a key answers with its first result for
+# this many hours (`manage.py expire_idempotency_keys` removes older keys); a retry arriving while the first
+# request still runs waits for it at most this many seconds (below gunicorn's 30 s timeout), then gets 409.
+REGISTRY_IDEMPOTENCY_HOURS = env_int("REGISTRY_IDEMPOTENCY_HOURS", 24, minimum=1)
+REGISTRY_IDEMPOTENCY_WAIT_SECONDS = env_int("REGISTRY_IDEMPOTENCY_WAIT_SECONDS", 20, minimum=1)
+
+# The public notices (mapping/web/views/legal.py): who runs the service, where people write about accessibility
+# and personal data, AgID's enforcement procedure (replace it with this site's own link from form.agid.gov.it once
+# the statement is published there), and how long the operator keeps server logs (set log rotation to match).
+REGISTRY_OPERATOR = env_str("REGISTRY_OPERATOR", "Legacoop · BE.CO-OP")
+REGISTRY_ACCESSIBILITY_EMAIL = env_str("REGISTRY_ACCESSIBILITY_EMAIL", "accessibilita@beco-op.example")
+REGISTRY_PRIVACY_EMAIL = env_str("REGISTRY_PRIVACY_EMAIL", "privacy@beco-op.example")
+REGISTRY_ACCESSIBILITY_ENFORCEMENT_URL = env_str(
+    "REGISTRY_ACCESSIBILITY_ENFORCEMENT_URL",
+    "https://www.agid.gov.it/it/design-servizi/accessibilita/segnalazione-casi-inaccessibilita",
+)
+REGISTRY_LOG_RETENTION_DAYS = env_int("REGISTRY_LOG_RETENTION_DAYS", 30, minimum=1)
+# Days the nightly backups are kept (deploy/systemd/beco-backup.service, deploy/cron: `find -mtime +14 -delete`).
+REGISTRY_BACKUP_RETENTION_DAYS = 14
+
 # Days before a legal instrument ends when followers and the cooperative are warned.
 REGISTRY_EXPIRY_WARNING_DAYS = [90, 30]
 

@@ -10,6 +10,8 @@ from rest_framework.exceptions import ParseError
 from commons.geovalidation import json_depth
 from mapping.read.errors import PayloadTooLarge
 
+# Room for the multipart envelope and the caption around a photo itself.
+MULTIPART_SLACK = 64 * 1024
 # A site body nests at most ~6 levels (object → outline → coordinates ×4); leave room, refuse the rest.
 MAX_BODY_DEPTH = 32
 
@@ -47,3 +49,14 @@ class SafeJSONParser(parsers.JSONParser):
         if json_depth(value) > MAX_BODY_DEPTH:
             raise ParseError(_("The JSON body is nested too deeply."), code="too_deep")
         return value
+
+
+class PhotoMultiPartParser(parsers.MultiPartParser):
+    """A photo upload, refused from its Content-Length (413) before a byte of it is read."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        declared = parser_context["request"].META.get("CONTENT_LENGTH") or "0"
+        if not declared.isdigit() or int(declared) > settings.PHOTO_MAX_BYTES + MULTIPART_SLACK:
+            raise PayloadTooLarge(_("A photo may be at most %(limit)d MB.") % {
+                "limit": settings.PHOTO_MAX_BYTES // (1024 * 1024)})
+        return super().parse(stream, media_type, parser_context)

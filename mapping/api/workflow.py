@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from commons.geovalidation import POLYGONAL, as_multipolygon, parse_geometry
 from commons.models import LegalInstrument, ReuseCategory, SubscriptionKind
 from commons.services import lifecycle, proposals, subscriptions
+from mapping.api.idempotency import IDEMPOTENCY_KEY, IDEMPOTENCY_RESPONSES, idempotent
 from mapping.api.schema import error_responses
 
 
@@ -88,8 +89,10 @@ class SiteActionApi(APIView):
 class ProposalCreateApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=ProposalInput, responses={201: StatusOutput, **error_responses(400, 401, 403, 404, 409)},
+    @extend_schema(parameters=[IDEMPOTENCY_KEY], request=ProposalInput,
+                   responses={201: StatusOutput, **error_responses(400, 401, 403, 404), **IDEMPOTENCY_RESPONSES},
                    operation_id="site_proposal_create")
+    @idempotent
     def post(self, request, pk):
         data = dict(_valid(ProposalInput, request))
         cooperative_id, submit = data.pop("cooperative"), data.pop("submit")
@@ -124,9 +127,10 @@ class ProposalDecisionApi(APIView):
 class SubscriptionCreateApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=SubscriptionInput, responses={201: inline_serializer(
+    @extend_schema(parameters=[IDEMPOTENCY_KEY], request=SubscriptionInput, responses={201: inline_serializer(
         "SubscriptionCreated", {"id": serializers.IntegerField(), "feed": serializers.CharField()}),
-        **error_responses(400, 401, 403)})
+        **error_responses(400, 401, 403), **IDEMPOTENCY_RESPONSES})
+    @idempotent
     def post(self, request):
         data = _valid(SubscriptionInput, request)
         subscription = subscriptions.subscription_create(user=request.user, **data)

@@ -16,7 +16,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from commons.errors import ConflictError, RegistryValidationError, StaleVersionError
+from commons.errors import (
+    ConflictError, IdempotencyKeyBusy, IdempotencyKeyReused, RegistryValidationError, StaleVersionError,
+)
 from commons.search import FilterParamsError
 
 EXTRA_MEMBERS = ("hint", "location")
@@ -114,6 +116,14 @@ def describe_exception(exc):
                       current_version=exc.current_version)], 412, {}
     if isinstance(exc, ConflictError):
         return [error(None, exc.code, exc.message)], 409, {}
+    if isinstance(exc, IdempotencyKeyReused):
+        return [error("Idempotency-Key", "idempotency_key_reused", _(
+            "This Idempotency-Key was already used for another request: send a new key with each new request "
+            "(the same key only to retry the very same request)."))], 422, {}
+    if isinstance(exc, IdempotencyKeyBusy):
+        return [error("Idempotency-Key", "idempotency_key_in_progress", _(
+            "The first request with this Idempotency-Key is still being processed: retry in a moment."))], 409, {
+            "Retry-After": str(exc.retry_after)}
     if isinstance(exc, (Http404, ObjectDoesNotExist)):
         return [error(None, "not_found", _("Not found."))], 404, {}
     if isinstance(exc, PermissionDenied):

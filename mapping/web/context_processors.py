@@ -56,8 +56,12 @@ def registry(request):
         "import_url": _first_reversible(IMPORT_URL_NAMES) if signed_in and _works_on_data(user) else None,
         "work_url": reverse_or_none("workflow:queue") if signed_in and _works_on_data(user) else None,
         "profile_url": reverse_or_none("workflow:profile") if signed_in else None,
+        "my_reports_url": reverse_or_none("workflow:my_reports") if signed_in else None,
         "login_url": reverse_or_none("account_login") or settings.LOGIN_URL,
         "logout_url": reverse_or_none("account_logout") or reverse_or_none("admin:logout"),
         "signup_url": reverse_or_none("account_signup"),
         "registry_attribution": settings.REGISTRY_ATTRIBUTION,
+        # For the scripts of every page (static/js/offline/register.js): the worker to install, and whose drafts
+        # this browser may send.
+        "registry_session": {"user": user.pk if signed_in else None, "worker": reverse_or_none("mapping:service_worker")},
     }

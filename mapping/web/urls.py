@@ -7,7 +7,9 @@ imports and the catalogue) are kept so that `{% url %}` names stay stable.
 from django.urls import include, path
 
 from mapping.web.feeds import AreaFeed, SearchFeed
-from mapping.web.views import catalog, cooperatives, dashboard, geodata, imports, pages, report, sites, workflow
+from mapping.web.views import (
+    catalog, cooperatives, dashboard, geodata, imports, legal, my_reports, pages, pwa, report, sites, workflow,
+)
 
 public = [
     path("", pages.home, name="home"),
@@ -21,6 +23,13 @@ public = [
     path("cruscotto/", dashboard.dashboard, name="dashboard"),
     path("mappa/confini/<slug:level>.geojson", geodata.boundaries, name="boundaries"),
     path("mappa/aree/", geodata.areas, name="areas"),
+    # The installable web app: at the root, so that the service worker's scope is the whole site.
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("senza-connessione/", pwa.offline, name="offline"),
+    path("dichiarazione-di-accessibilita/", legal.accessibility, name="accessibility"),
+    path("privacy/", legal.privacy, name="privacy"),
+    path("cookie/", legal.cookies, name="cookies"),
 ]
 
 work = [
@@ -30,6 +39,7 @@ work = [
     path("lavoro/proposte/<int:pk>/<slug:decision>/", workflow.proposal_decision, name="proposal_decision"),
     path("lavoro/modera/<slug:what>/<int:pk>/", workflow.moderate, name="moderate"),
     path("profilo/", workflow.profile, name="profile"),
+    path("le-mie-segnalazioni/", my_reports.my_reports, name="my_reports"),
     path("segui/", workflow.follow, name="follow"),
     path("segui/sito/<int:pk>/", workflow.follow_site, name="follow_site"),
     path("segui/<int:pk>/rimuovi/", workflow.unfollow, name="unfollow"),

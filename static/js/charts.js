@@ -12,7 +12,8 @@ const KIND_COLORS = ['#0066cc', '#00804d', '#b34700', '#6b2fa5', '#a3195b', '#0b
 // The map shows rejected and archived alike ("closed"); the chart tells them apart.
 const CHART_STATUS_COLORS = { archived: '#2e3d4b' };
 // Sequential blues for the choropleth, light to dark.
-export const CHOROPLETH = ['#dbe9f7', '#a9c9ec', '#6fa3dc', '#3b7fc4', '#155b9e', '#0b3d6e'];
+// The fourth class carries white text in the scale: #2f72b8 keeps it at 5:1 (#3b7fc4 was 4.2:1).
+export const CHOROPLETH = ['#dbe9f7', '#a9c9ec', '#6fa3dc', '#2f72b8', '#155b9e', '#0b3d6e'];
 
 export function stackedBars(canvas, { labels, series, colors, onClickIndex }) {
   return new Chart(canvas, {

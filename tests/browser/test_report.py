@@ -1,70 +1,65 @@
 """The report flow in Chromium: draw an outline with leaflet-geoman, add a photo, see nearby sites, save."""
 
-import io
-
 import pytest
 from django.contrib.gis.geos import Point
-from PIL import Image
 
 from commons.models import Photo, Site, SiteSource
 from tests.browser.conftest import PHONE
+from tests.browser.reporting import (
+    BOW_TIE,
+    SQUARE,
+    draw,
+    jpeg,
+    next_step,
+    open_report,
+    send,
+    wait_for_receipt,
+    walk_to,
+)
 from tests.factories import ROMA, SiteFactory, verified_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-# Zoomed on the Colosseum, where an existing site already is.
-REPORT_URL = f"/segnala/#17/{ROMA[1]}/{ROMA[0]}"
-SQUARE = [(-70, -50), (70, -50), (70, 50), (-70, 50)]
-BOW_TIE = [(-70, -50), (70, 50), (70, -50), (-70, 50)]
-
-
-def _jpeg(path):
-    buffer = io.BytesIO()
-    Image.new("RGB", (640, 480), (170, 120, 60)).save(buffer, "JPEG", quality=80)
-    path.write_bytes(buffer.getvalue())
-    return path
-
-
-def _draw(page, offsets):
-    """Click the corners on the map, then the first corner again to close the outline."""
-    page.click("#mode-outline")
-    page.locator("#report-map").scroll_into_view_if_needed()
-    box = page.locator("#report-map").bounding_box()
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    for dx, dy in [*offsets, offsets[0]]:
-        page.mouse.click(cx + dx, cy + dy)
-        page.wait_for_timeout(120)
 
 
 def _open_report(make_page, viewport=None):
     user = verified_user()
     page = make_page(user=user, **({"viewport": viewport} if viewport else {}))
-    page.goto(REPORT_URL, wait_until="domcontentloaded")
-    page.wait_for_selector("#report-map.leaflet-container")
-    page.wait_for_load_state("load")
-    return page, user
+    return open_report(page), user
+
+
+def _open_receipt_link(page):
+    page.wait_for_selector("#receipt-link:not([hidden])", timeout=20_000)
+    page.click("#receipt-link")
+    page.wait_for_url("**/beni/*/", timeout=20_000)
 
 
 def test_a_citizen_reports_an_outline_with_a_photo_after_a_duplicate_hint(make_page, live_server, tmp_path):
     existing = SiteFactory(title="Ex scuola già segnalata", location=Point(ROMA[0] + 0.0004, ROMA[1], srid=4326))
     page, user = _open_report(make_page)
-    _draw(page, SQUARE)
+    draw(page, SQUARE)
     page.wait_for_function("() => document.getElementById('geometry-status').textContent.includes('4')")
     page.wait_for_selector("#duplicates:not([hidden])")
     hint = page.locator("#duplicate-list a")
     assert hint.first.inner_text() == existing.title
     assert hint.first.get_attribute("href") == f"/beni/{existing.pk}/"
 
+    # Going on without answering the hint is refused on the form.
+    page.click("#step-next")
+    page.wait_for_selector("#error-not_duplicate:not([hidden])")
+    page.click("label[for=not-duplicate]")
+    next_step(page)
     page.fill("#id_title", "Ex deposito del tram")
     page.select_option("#id_kind", "infrastructure")
     page.fill("#id_description", "Deposito chiuso da vent'anni.")
-    page.set_input_files("#id_photos", str(_jpeg(tmp_path / "deposito.jpg")))
+    next_step(page)
+    page.set_input_files("#id_photos", str(jpeg(tmp_path / "deposito.jpg")))
     page.fill("#id_caption", "La facciata")
+    next_step(page)
+    assert "Ex deposito del tram" in page.inner_text("#report-summary")
     page.click("#report-submit")
-    # Saving without answering the hint is refused on the form.
-    page.wait_for_selector("#error-not_duplicate:not([hidden])")
-    page.click("label[for=not-duplicate]")
-    page.click("#report-submit")
-    page.wait_for_url("**/beni/*/", timeout=20_000)
+    page.wait_for_selector("#report-receipt:not([hidden])", timeout=20_000)
+    assert "Segnalazione inviata" in page.inner_text("#receipt-title")
+    _open_receipt_link(page)
 
     site = Site.objects.get(title="Ex deposito del tram")
     assert site.reporter == user and site.source == SiteSource.CITIZEN
@@ -80,11 +75,12 @@ def test_a_citizen_reports_an_outline_with_a_photo_after_a_duplicate_hint(make_p
 
 def test_a_bad_outline_shows_the_servers_message_on_the_form(make_page, live_server):
     page, _user = _open_report(make_page, viewport=PHONE)
-    _draw(page, BOW_TIE)
+    draw(page, BOW_TIE)
+    next_step(page)
     page.fill("#id_title", "Area incolta")
     page.select_option("#id_kind", "land")
     with page.expect_response(lambda r: r.url.endswith("/api/v1/sites/") and r.request.method == "POST") as answer:
-        page.click("#report-submit")
+        send(page)
     errors = answer.value.json()["errors"]
     assert answer.value.status == 400 and errors[0]["field"] == "outline" and errors[0]["code"] == "self_intersection"
     page.wait_for_selector("#error-geometry:not([hidden])")
@@ -92,6 +88,8 @@ def test_a_bad_outline_shows_the_servers_message_on_the_form(make_page, live_ser
     assert errors[0]["message"] in page.inner_text("#report-errors")
     assert "incrocia" in errors[0]["message"] or "crosses" in errors[0]["message"]
     assert page.evaluate("document.activeElement.id") == "report-errors"
+    # Back on the step where the outline is, with the map.
+    assert page.get_attribute(".registry-step.is-current", "data-step") == "where"
     # The outline turns red and the crossing the server located is circled on the map.
     assert page.locator("#report-map path[stroke='#b30000']").count() == 2
     assert not Site.objects.filter(title="Area incolta").exists()
@@ -100,8 +98,7 @@ def test_a_bad_outline_shows_the_servers_message_on_the_form(make_page, live_ser
 def test_an_outline_can_only_be_started_once_zoomed_in_enough_to_see_buildings(make_page, live_server):
     user = verified_user()
     page = make_page(user=user)
-    page.goto(f"/segnala/#13/{ROMA[1]}/{ROMA[0]}", wait_until="domcontentloaded")
-    page.wait_for_selector("#report-map.leaflet-container")
+    open_report(page, f"/segnala/#13/{ROMA[1]}/{ROMA[0]}")
     hint = page.locator("#outline-zoom-hint")
     assert hint.is_visible() and "ingrandisci la mappa" in hint.inner_text()
     assert page.get_attribute("#mode-outline", "aria-disabled") == "true"
@@ -123,7 +120,7 @@ def test_an_outline_can_only_be_started_once_zoomed_in_enough_to_see_buildings(m
     page.click("#report-map .leaflet-control-zoom-in")
     page.wait_for_selector("#outline-zoom-hint", state="hidden")
     assert page.get_attribute("#mode-outline", "aria-disabled") == "false"
-    _draw(page, SQUARE)
+    draw(page, SQUARE)
     page.wait_for_function("() => document.getElementById('geometry-status').textContent.startsWith('Contorno')")
     assert "4 vertici" in page.inner_text("#geometry-status")
     assert page.errors == []
@@ -135,9 +132,11 @@ TYPED = {"#id_title": "Ex lavatoio", "#id_description": "Chiuso dal 1990.", "#id
 
 def _fill_a_report(page):
     page.click("#place-centre")
+    walk_to(page, "what")
     for selector, value in TYPED.items():
         page.fill(selector, value)
     page.select_option("#id_kind", "building")
+    walk_to(page, "summary")
 
 
 def _answer_the_next_report_post(page, answer):
@@ -174,12 +173,12 @@ def test_a_server_failure_says_so_and_keeps_the_report_on_the_page_to_send_again
     assert not Site.objects.filter(title="Ex lavatoio").exists()
 
     page.click("#report-submit")  # the next attempt reaches the real server
-    page.wait_for_url("**/beni/*/", timeout=20_000)
+    _open_receipt_link(page)
     assert Site.objects.get(title="Ex lavatoio").address == "Via dei Fori Imperiali 1"
     assert page.errors == []
 
 
-def test_a_lost_connection_says_so_and_keeps_what_was_typed(make_page, live_server):
+def test_a_lost_connection_says_so_keeps_what_was_typed_and_sends_it_once(make_page, live_server):
     page, _user = _open_report(make_page)
     _fill_a_report(page)
     typed = _typed_values(page)
@@ -191,5 +190,9 @@ def test_a_lost_connection_says_so_and_keeps_what_was_typed(make_page, live_serv
     assert "Il server ha avuto un problema" not in page.inner_text("#report-errors")
     assert _typed_values(page) == typed and page.is_enabled("#report-submit")
     assert page.inner_text("#geometry-status").startswith("Punto")
-    assert not Site.objects.filter(title="Ex lavatoio").exists()
+    # Kept on this device, it goes out as soon as the connection allows: here at once (the browser's Background
+    # Sync, or the second try below, whichever comes first), and only once.
+    page.click("#report-submit")
+    wait_for_receipt(page)
+    assert Site.objects.filter(title="Ex lavatoio").count() == 1
     assert page.errors == []

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from commons.models import Proposal, ProposalStatus, Site, SiteStatus, SubscriptionKind
 from commons.services.subscriptions import subscription_create
-from tests.browser.test_report import REPORT_URL, SQUARE, _draw
+from tests.browser.reporting import SQUARE, draw, open_report, send, walk_to
 from tests.factories import CooperativeFactory, coop_user, staff_user, verified_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,15 +20,15 @@ ROMA = "058091"
 def _report(make_page):
     citizen = verified_user()
     page = make_page(user=citizen, locale="en-US")
-    page.goto(REPORT_URL, wait_until="domcontentloaded")
-    page.wait_for_selector("#report-map.leaflet-container")
-    page.wait_for_load_state("load")
-    _draw(page, SQUARE)
+    open_report(page)
+    draw(page, SQUARE)
     page.wait_for_function("() => document.getElementById('geometry-status').textContent.includes('4')")
+    walk_to(page, "what")
     page.fill("#id_title", "Ex mercato rionale")
     page.select_option("#id_kind", "building")
     page.select_option("#id_ownership", "municipality")  # a public site: its municipality decides
-    page.click("#report-submit")
+    send(page)
+    page.click("#receipt-link")  # the receipt links to the new site's page
     page.wait_for_url("**/beni/*/", timeout=20_000)
     return Site.objects.get(title="Ex mercato rionale")
 

@@ -69,6 +69,13 @@ def test_pages_work_under_the_production_csp(prod_server, chromium):
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
     problems["/segnala/"] = visit(page, "/segnala/", "#report-map.leaflet-container")
     assert page.evaluate("typeof L.PM") == "object"  # the drawing tools (Geoman) loaded
+    # The service worker (worker-src) installs, with its app shell of fingerprinted files, and the manifest
+    # (manifest-src, from default-src) is read by the browser.
+    assert page.evaluate("navigator.serviceWorker.ready.then(r => r.active.state)") == "activated"
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+    cdp = context.new_cdp_session(page)
+    assert cdp.send("Page.getAppManifest")["errors"] == []
+    problems["/segnala/"] += page.evaluate("window.__csp || []")
     context.close()
     found = {path: items for path, items in problems.items() if items}
     print(f"CSP: {len(problems)} pages in Chromium under the production policy, pages with problems: {len(found)}")

@@ -20,6 +20,7 @@ from commons.policy import require
 from commons.services.sites import site_report, site_update
 from mapping.read.conditional import listed_tags
 from mapping.read.errors import PreconditionRequired, RegistryErrors
+from mapping.api.idempotency import IDEMPOTENCY_KEY, IDEMPOTENCY_RESPONSES, idempotent
 from mapping.api.pagination import PAGE_PARAMETERS as PAGE_NAMES
 from mapping.api.pagination import Page
 from mapping.api.parsers import SafeJSONParser
@@ -98,9 +99,12 @@ class SiteList(_SiteView):
     @extend_schema(
         operation_id="sites_create",
         summary="Report a site (authenticated)",
+        parameters=[IDEMPOTENCY_KEY],
         request=SiteInputSerializer,
-        responses={(201, GEOJSON): SiteDetailSerializer, **error_responses(400, 401, 413, 415)},
+        responses={(201, GEOJSON): SiteDetailSerializer, **error_responses(400, 401, 413, 415),
+                   **IDEMPOTENCY_RESPONSES},
     )
+    @idempotent
     def post(self, request):
         require(request.user, "site.report")  # before validation: a refused client learns nothing more
         serializer = SiteInputSerializer(data=request.data)

@@ -1,5 +1,5 @@
 // Errors on the form: each one next to its field and in the summary at the top, which takes the focus.
-// Shows `report:errors` ({ errors, source }); clears on `report:sending`.
+// Shows `report:errors` ({ errors, source }); clears on `report:sending` and when a step is left by Next or Back.
 import { on } from '../events.js';
 import { GEOMETRY_FIELDS } from './placement.js';
 
@@ -54,5 +54,6 @@ export function initErrors(form, messages) {
   const display = new ErrorDisplay(form, messages);
   on('report:errors', ({ errors }) => display.show(errors));
   on('report:sending', () => display.clear());
+  on('report:step', ({ reason }) => { if (reason === 'next' || reason === 'back') display.clear(); });
   return display;
 }

@@ -15,8 +15,15 @@ export function initLocate(map, placement, { gpsButton, searchInput, searchButto
   const search = async () => {
     const query = searchInput.value.trim();
     if (query.length < 2) return;
-    const response = await fetch(`${areasUrl}?q=${encodeURIComponent(query)}`);
-    const data = response.ok ? await response.json() : { results: [] };
+    let data;
+    try {
+      const response = await fetch(`${areasUrl}?q=${encodeURIComponent(query)}`);
+      data = response.ok ? await response.json() : { results: [] };
+    } catch (error) {
+      // Offline, only the searches made before are kept (by the service worker).
+      resultList.replaceChildren(listItem(messages.searchOffline));
+      return;
+    }
     resultList.replaceChildren(...data.results.map((area) => municipalityChoice(map, area, messages, status)));
     if (!data.results.length) resultList.replaceChildren(listItem(messages.noMunicipality));
   };

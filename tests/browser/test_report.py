@@ -196,3 +196,35 @@ def test_a_lost_connection_says_so_keeps_what_was_typed_and_sends_it_once(make_p
     wait_for_receipt(page)
     assert Site.objects.filter(title="Ex lavatoio").count() == 1
     assert page.errors == []
+
+
+def test_a_browser_without_service_worker_or_indexeddb_still_reports_a_site_with_its_photo(browser, live_server,
+                                                                                        tmp_path):
+    from tests.browser.conftest import DESKTOP, _only_loopback, login
+
+    user = verified_user()
+    context = browser.new_context(viewport=DESKTOP, locale="it-IT", base_url=live_server.url,
+                                  service_workers="block")
+    try:
+        context.route("**/*", _only_loopback)
+        context.add_init_script("Object.defineProperty(window, 'indexedDB', { value: undefined });")
+        login(context, user, live_server.url)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        open_report(page)
+        assert page.evaluate("() => typeof indexedDB === 'undefined' && !navigator.serviceWorker?.controller")
+        draw(page, SQUARE)
+        page.wait_for_function("() => document.getElementById('geometry-status').textContent.includes('4')")
+        next_step(page)
+        page.fill("#id_title", "Ex casello ferroviario")
+        page.select_option("#id_kind", "building")
+        next_step(page)
+        page.set_input_files("#id_photos", str(jpeg(tmp_path / "casello.jpg")))
+        send(page)
+        assert "Segnalazione inviata" in wait_for_receipt(page)
+        site = Site.objects.get(title="Ex casello ferroviario")
+        assert site.reporter == user and Photo.objects.filter(site=site).count() == 1
+        assert errors == []
+    finally:
+        context.close()

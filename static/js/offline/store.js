@@ -25,13 +25,43 @@ function openDatabase() {
 }
 
 function database() {
-  opening ??= openDatabase().catch((error) => { opening = null; throw error; });
+  if (typeof indexedDB === 'undefined') return Promise.resolve(null);
+  opening ??= openDatabase().catch(() => { opening = null; return null; });
   return opening;
+}
+
+// Where IndexedDB is missing or refused (some private windows), drafts live in this page only: a report is
+// still sent at once, it just cannot wait for a connection beyond the page's life.
+const memory = { drafts: new Map(), meta: new Map() };
+
+function memoryStore(name, pending) {
+  const data = memory[name];
+  const copy = (value) => (value === undefined ? undefined : structuredClone(value));
+  const request = (compute) => {
+    const result = { result: undefined, onsuccess: null };
+    pending.push(() => { result.result = compute(); if (result.onsuccess) result.onsuccess(); });
+    return result;
+  };
+  return {
+    getAll: () => request(() => [...data.values()].map(copy)),
+    get: (key) => request(() => copy(data.get(key))),
+    put: (value, key) => request(() => { data.set(key ?? value.id, copy(value)); }),
+    delete: (key) => request(() => { data.delete(key); }),
+  };
+}
+
+function memoryTransact(name, work) {
+  const pending = [];
+  let last = null;
+  work(memoryStore(name, pending), (request) => { last = request; return request; });
+  while (pending.length) pending.shift()();
+  return Promise.resolve(last ? last.result : undefined);
 }
 
 // One transaction: `work(store)` queues requests; resolves with the last request's result once committed.
 async function transact(name, mode, work) {
   const db = await database();
+  if (db === null) return memoryTransact(name, work);
   return new Promise((resolve, reject) => {
     const transaction = db.transaction(name, mode);
     let last = null;

@@ -198,7 +198,7 @@ if env_str("OIDC_CLIENT_ID", ""):
         }]
     }
 
-# Idempotency-Key on creating API requests (mapping/api/idempotency.py): a key answers with its first result for
+# Idempotency-Key on creating API requests (mapping/read/idempotency.py): a key answers with its first result for
 # this many hours (`manage.py expire_idempotency_keys` removes older keys); a retry arriving while the first
 # request still runs waits for it at most this many seconds (below gunicorn's 30 s timeout), then gets 409.
 REGISTRY_IDEMPOTENCY_HOURS = env_int("REGISTRY_IDEMPOTENCY_HOURS", 24, minimum=1)

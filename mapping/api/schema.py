@@ -12,6 +12,8 @@ from commons.search import SiteFilterSet
 from commons.site_fields import (
     BOOLEAN, DATE_TIME, DETAIL, EXPORT, FIELDS, GEOMETRY, INTEGER, LIST, OBJECT, STRING, fields_for, tile_fields,
 )
+from mapping.read.idempotency import KEY_CHARACTERS as IDEMPOTENCY_KEY_CHARACTERS
+from mapping.read.idempotency import MAX_LENGTH as IDEMPOTENCY_MAX_LENGTH
 from mapping.api.serializers import POINT_SCHEMA, POLYGONAL_SCHEMA, PhotoSerializer
 
 FILTER_EXAMPLES = {
@@ -286,3 +288,23 @@ def add_tile_paths(result, generator, request, public):
         "properties": {"errors": {"type": "array", "items": {"$ref": "#/components/schemas/ErrorItem"}}},
     })
     return result
+
+
+# The Idempotency-Key header of creating operations (mapping/read/idempotency.py).
+_KEY = rf"{IDEMPOTENCY_KEY_CHARACTERS}{{1,{IDEMPOTENCY_MAX_LENGTH}}}"
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_MAX_LENGTH + 2,
+                        "pattern": rf'^(?:"{_KEY}"|{_KEY})$'},
+    OpenApiParameter.HEADER, required=False,
+    description=(
+        "Makes this create safe to retry (IETF Idempotency-Key draft). A new random key (a UUID) for each new "
+        "request, the same key to retry it: within 24 hours the first answer comes back (with "
+        "`Idempotent-Replayed: true`) and nothing is created again. Keys are per user. 1-255 characters among "
+        "letters, digits and `-._~:+/=`, bare or in double quotes. The same key with another body: 422."
+    ),
+)
+IDEMPOTENCY_RESPONSES = {
+    409: OpenApiResponse(ErrorsSerializer, description="Conflict, or the first request with this Idempotency-Key "
+                                                       "is still in progress (Retry-After)"),
+    422: OpenApiResponse(ErrorsSerializer, description="Idempotency-Key already used for another request"),
+}

@@ -12,7 +12,8 @@ from rest_framework.views import APIView
 from commons.geovalidation import POLYGONAL, as_multipolygon, parse_geometry
 from commons.models import LegalInstrument, ReuseCategory, SubscriptionKind
 from commons.services import lifecycle, proposals, subscriptions
-from mapping.api.idempotency import IDEMPOTENCY_KEY, IDEMPOTENCY_RESPONSES, idempotent
+from mapping.api.schema import IDEMPOTENCY_KEY, IDEMPOTENCY_RESPONSES
+from mapping.read.idempotency import idempotent
 from mapping.api.schema import error_responses
 
 

@@ -10,7 +10,8 @@ from rest_framework.views import APIView
 
 from commons.models import Site
 from commons.services.photos import photo_add
-from mapping.api.idempotency import IDEMPOTENCY_KEY, IDEMPOTENCY_RESPONSES, idempotent
+from mapping.api.schema import IDEMPOTENCY_KEY, IDEMPOTENCY_RESPONSES
+from mapping.read.idempotency import idempotent
 from mapping.api.parsers import PhotoMultiPartParser
 from mapping.api.schema import error_responses
 from mapping.api.serializers import PhotoInputSerializer, PhotoSerializer

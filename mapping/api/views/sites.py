@@ -20,7 +20,8 @@ from commons.policy import require
 from commons.services.sites import site_report, site_update
 from mapping.read.conditional import listed_tags
 from mapping.read.errors import PreconditionRequired, RegistryErrors
-from mapping.api.idempotency import IDEMPOTENCY_KEY, IDEMPOTENCY_RESPONSES, idempotent
+from mapping.api.schema import IDEMPOTENCY_KEY, IDEMPOTENCY_RESPONSES
+from mapping.read.idempotency import idempotent
 from mapping.api.pagination import PAGE_PARAMETERS as PAGE_NAMES
 from mapping.api.pagination import Page
 from mapping.api.parsers import SafeJSONParser

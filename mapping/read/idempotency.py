@@ -1,4 +1,4 @@
-"""Idempotency-Key on the API's creating requests, so a phone on a weak signal can send a report again safely.
+"""Idempotency-Key on the creating requests of every face (REST v1, OGC API), so a phone on a weak signal can send a report again safely.
 
 Semantics (IETF draft-ietf-httpapi-idempotency-key-header), per signed-in user:
 - the same key with the same request within REGISTRY_IDEMPOTENCY_HOURS answers the first result again (status,
@@ -24,10 +24,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from commons.services.idempotency import idempotency_claim, idempotency_record
-from mapping.api.schema import ErrorsSerializer
 from mapping.read.errors import RegistryErrors, error
 
 HEADER = "Idempotency-Key"
@@ -40,22 +38,6 @@ KEY_FORMAT = re.compile(rf'"({KEY_CHARACTERS}+)"|({KEY_CHARACTERS}+)')
 # The answer's headers a replay repeats; the others (Allow, Vary, cookies) are written afresh by each response.
 KEPT_HEADERS = ("Content-Type", "Location", "ETag")
 
-IDEMPOTENCY_KEY = OpenApiParameter(
-    HEADER, {"type": "string", "minLength": 1, "maxLength": MAX_LENGTH + 2,
-             "pattern": rf'^(?:"{KEY_CHARACTERS}{{1,{MAX_LENGTH}}}"|{KEY_CHARACTERS}{{1,{MAX_LENGTH}}})$'},
-    OpenApiParameter.HEADER, required=False,
-    description=(
-        "Makes this create safe to retry (IETF Idempotency-Key draft). A new random key (a UUID) for each new "
-        "request, the same key to retry it: within 24 hours the first answer comes back (with "
-        "`Idempotent-Replayed: true`) and nothing is created again. Keys are per user. 1-255 characters among "
-        "letters, digits and `-._~:+/=`, bare or in double quotes. The same key with another body: 422."
-    ),
-)
-IDEMPOTENCY_RESPONSES = {
-    409: OpenApiResponse(ErrorsSerializer, description="Conflict, or the first request with this Idempotency-Key "
-                                                       "is still in progress (Retry-After)"),
-    422: OpenApiResponse(ErrorsSerializer, description="Idempotency-Key already used for another request"),
-}
 
 
 def idempotency_key(request):

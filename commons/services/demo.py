@@ -132,7 +132,10 @@ def _tax_code(rng):
 DEMO_COLUMNS = ("title", "description", "kind", "ownership", "condition", "dormant_since", "floor_area_m2",
                 "land_area_m2", "address", "location", "outline", "location_precision", "region_id", "province_id",
                 "municipality_id", "status", "hidden", "source", "source_id", "source_data", "version", "created_at",
-                "updated_at")
+                "updated_at", "last_confirmed_at", "last_confirmed_by")
+# Demo sites were last confirmed up to ~40 months ago (every freshness band), by their dataset; drawn from a
+# generator of their own so that every other demo value stays what it was for a seed.
+CONFIRMED_DAYS_MAX = 1200
 
 
 def _copy_sites(rows, progress):
@@ -183,6 +186,7 @@ def seed_demo(*, sites, seed, reset=False, progress=lambda it, **kw: it):
     floor = rng.integers(80, 5000, sites)
     now = timezone.now()
     age_days = rng.integers(0, 900, sites)
+    confirmed_days = np.random.default_rng([seed, 1]).integers(0, CONFIRMED_DAYS_MAX, sites)
 
     def rows():
         for i in range(sites):
@@ -197,6 +201,7 @@ def seed_demo(*, sites, seed, reset=False, progress=lambda it, **kw: it):
                 area_of.get(i), f"{STREETS[street_pick[i]]} {house_number[i]}, {town}", points[i],
                 outline_hex.get(i), LocationPrecision.EXACT.value, regions[index[i]], provinces[index[i]],
                 codes[index[i]], statuses[i], False, SiteSource.DEMO.value, f"{seed}:{i}", "{}", 1, stamp, stamp,
+                now - dt.timedelta(days=int(confirmed_days[i]), hours=int(confirmed_days[i]) % 24), "dataset",
             )
 
     with transaction.atomic():

@@ -54,11 +54,16 @@ VALUES (1, {TODAY}, {FRESH_MONTHS}, {STALE_MONTHS},
         ({TODAY} - interval '{STALE_MONTHS} months') AT TIME ZONE 'UTC')
 ON CONFLICT (id) DO NOTHING;
 
--- The band of a confirmation time as of the clock's day: 0 fresh, 1 ageing, 2 stale.
+-- The band of a confirmation time as of the clock's day: 0 fresh, 1 ageing, 2 stale. Without a clock row (an
+-- emptied table: the counts are not trusted for freshness then, and the next refresh rebuilds them) as of today
+-- with the default thresholds, so that writes never fail.
 CREATE OR REPLACE FUNCTION commons_site_band(ts timestamptz) RETURNS smallint
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT (CASE WHEN ts >= c.fresh_from THEN 0 WHEN ts >= c.stale_before THEN 1 ELSE 2 END)::smallint
-  FROM commons_freshnessclock c WHERE c.id = 1
+  FROM (SELECT coalesce((SELECT fresh_from FROM commons_freshnessclock WHERE id = 1),
+                        ({TODAY} - interval '{FRESH_MONTHS} months' + interval '1 day') AT TIME ZONE 'UTC') AS fresh_from,
+               coalesce((SELECT stale_before FROM commons_freshnessclock WHERE id = 1),
+                        ({TODAY} - interval '{STALE_MONTHS} months') AT TIME ZONE 'UTC') AS stale_before) c
 $$;
 """
 
@@ -245,6 +250,12 @@ DECLARE
 BEGIN
   LOCK TABLE commons_site IN SHARE ROW EXCLUSIVE MODE;  -- writers (and their triggers) wait, readers go on
   SELECT fresh_from, stale_before INTO old_fresh, old_stale FROM commons_freshnessclock WHERE id = 1 FOR UPDATE;
+  IF old_fresh IS NULL THEN  -- no clock (an emptied table): start one and count everything again
+    INSERT INTO commons_freshnessclock (id, as_of, fresh_months, stale_months, fresh_from, stale_before)
+    VALUES (1, today, p_fresh_months, p_stale_months, new_fresh, new_stale);
+    PERFORM commons_site_aggregates_rebuild();
+    RETURN (SELECT count(*) FROM commons_site);
+  END IF;
   IF old_fresh IS DISTINCT FROM new_fresh OR old_stale IS DISTINCT FROM new_stale THEN
     SELECT count(*) INTO moved FROM commons_site s WHERE {CROSSED};
     {apply_sql(sites("commons_site", -1, CROSSED, _band_between("old_fresh", "old_stale"))

@@ -283,6 +283,18 @@ class SiteAggregateQuerySet(models.QuerySet):
                   for (si, ki), count in zip(pairs, values) if count]
         return sorted(counts)
 
+    def region_freshness_counts(self, selection):
+        """[(region, freshness name, count)] with count > 0, sorted: the bands as of the clock's day (callers
+        check bands_current())."""
+        conditions, params = selection.area_conditions()
+        conditions.insert(0, "province <> ''" if selection.by_province else "province = ''")
+        sql = (f"SELECT region, band, sum({selection.count_sql()}) FROM commons_siteaggregate WHERE level = 0 AND "
+               f"{' AND '.join(conditions)} GROUP BY region, band")
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return sorted((region, BANDS[band], int(count)) for region, band, count in rows if count)
+
     def counts_state(self):
         """A text that changes whenever any count at level 0 (what region × kind × status counts read) changes:
         the transaction and command that wrote each row's current version (xmin, cmin), in key order. A row

@@ -60,4 +60,6 @@ def registry(request):
         "logout_url": reverse_or_none("account_logout") or reverse_or_none("admin:logout"),
         "signup_url": reverse_or_none("account_signup"),
         "registry_attribution": settings.REGISTRY_ATTRIBUTION,
+        "fresh_months": settings.REGISTRY_FRESH_MONTHS,  # freshness thresholds, for legends
+        "stale_months": settings.REGISTRY_STALE_MONTHS,
     }

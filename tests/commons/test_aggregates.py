@@ -323,3 +323,15 @@ def test_the_rebuild_check_sees_a_site_counted_in_the_wrong_band():
     _raw("UPDATE commons_siteaggregate SET band = 2 - band WHERE level = 12 AND band <> 1")
     with pytest.raises(CommandError, match="differ"):
         call_command("rebuild_aggregates", "--check")
+
+
+def test_without_a_clock_writes_go_on_and_the_next_refresh_counts_everything_again():
+    """A flushed database (transactional tests) has no clock row: nothing fails, freshness is counted live."""
+    SiteFactory()
+    _raw("DELETE FROM commons_freshnessclock")
+    forget_bands_check()
+    SiteFactory(location=Point(*MILANO, srid=4326))
+    assert not bands_current()
+    assert refresh_bands() == 2
+    assert bands_current()
+    assert_current()

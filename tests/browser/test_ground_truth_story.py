@@ -158,3 +158,27 @@ def test_a_follower_answers_works_started_from_the_e_mail_and_the_municipality_a
     assert after[0] == before[0] + 1 and after[2] == before[2] - 1  # one more fresh, one fewer stale
     board.locator("#freshness-section").screenshot(path=str(SHOTS / "dashboard-freshness-after.png"))
     assert answer.errors == [] and queue.errors == [] and map_page.errors == [] and board.errors == []
+
+
+def test_the_ground_truth_pages_have_no_serious_or_critical_accessibility_violation(make_page, live_server):
+    from commons.models import RecheckRequest
+    from commons.services.confirmations import site_confirm
+    from commons.services.rechecks import answer_token, recheck_enqueue
+    from tests.browser.conftest import axe_violations
+
+    site = _neighbourhood()
+    follower = verified_user()
+    subscription_create(user=follower, kind=SubscriptionKind.SITE, site=site)
+    recheck_enqueue()
+    site_confirm(actor=verified_user(), site_id=Site.objects.get(title="Ex edificio 6").pk, answer="sold")
+    token = answer_token(RecheckRequest.objects.get(user=follower), "still_dormant")
+    staff = staff_user(ROMA)
+    found = {}
+    for user, path in ((staff, "/lavoro/?tab=recheck"), (staff, "/lavoro/?tab=changes"), (None, f"/conferma/{token}/"),
+                       (follower, f"/beni/{site.pk}/")):
+        page = make_page(user=user)
+        page.goto(path, wait_until="load")
+        violations = axe_violations(page)
+        if violations:
+            found[path] = violations
+    assert found == {}

@@ -63,8 +63,8 @@ class Confirmation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # The calendar month (in the registry's time zone) of created_at: one confirmation per user, site and month.
     month = models.GeneratedField(
-        expression=models.Func(models.F("created_at"),
-                               template=f"(date_trunc('month', %(expressions)s AT TIME ZONE '{settings.TIME_ZONE}'))::date"),
+        expression=models.Func(models.F("created_at"), template=(
+            f"(date_trunc('month', %(expressions)s AT TIME ZONE '{settings.TIME_ZONE}'))::date")),
         output_field=models.DateField(), db_persist=True,
     )
     change_status = models.CharField(_("change"), max_length=8, choices=ChangeStatus.choices, blank=True)

@@ -192,7 +192,8 @@ QUERIES = [
     {"kind": "building,industrial", "status": "verified", "ownership": "state,region,confiscated"},
     {"region": "12,15"}, {"province": "058"}, {"inner": "aree_interne"}, {"inner": "A", "kind": "land"},
     {"status": "duplicate"}, {"freshness": "fresh"}, {"freshness": "ageing,stale", "kind": "land"},
-    {"freshness": "fresh,stale", "inner": "aree_interne"}, {"freshness": "ageing", "region": "12", "status": "verified"},
+    {"freshness": "fresh,stale", "inner": "aree_interne"},
+    {"freshness": "ageing", "region": "12", "status": "verified"},
 ]
 
 

@@ -55,8 +55,8 @@ def test_the_reporter_followers_and_staff_are_asked_once_about_an_ageing_site():
     subscription_create(user=verified_user(email="area@example.org"), kind=SubscriptionKind.REGION, area_code="12")
     staff_user("015146", email="milano@example.org")
     assert recheck_enqueue() == 3
-    assert asked() == [(site.pk, "f@example.org", "ageing", "follower"), (site.pk, "r@example.org", "ageing", "reporter"),
-                       (site.pk, "s@example.org", "ageing", "staff")]
+    assert asked() == [(site.pk, "f@example.org", "ageing", "follower"),
+                       (site.pk, "r@example.org", "ageing", "reporter"), (site.pk, "s@example.org", "ageing", "staff")]
     assert recheck_enqueue() == 0  # once per period
 
 

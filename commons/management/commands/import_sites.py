@@ -27,8 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--rejects", help="Write rejected rows, with the reason, to this CSV file.")
         parser.add_argument("--batch-size", type=int, default=500, help="Rows per transaction (default 500).")
         parser.add_argument("--throttle", type=float, default=0.0, help="Seconds to pause between batches.")
-        parser.add_argument("--full", action="store_true", help="The file is the whole dataset: its sites the file "
-                                                                 "no longer holds are marked 'no longer in the source'.")
+        parser.add_argument("--full", action="store_true",
+                            help="The file is the whole dataset: its sites the file no longer holds are marked "
+                                 "'no longer in the source'.")
         parser.add_argument("--as-of", type=_iso_date, help="The dataset's date (YYYY-MM-DD): its sites count as "
                                                           "confirmed on that day (default: today).")
         for name in ("name", "licence", "attribution", "publisher", "url"):

@@ -238,7 +238,8 @@ def confirm_present(dataset_slug, source_ids, as_of):
             "UPDATE commons_site SET last_confirmed_at = greatest(last_confirmed_at, %s), "
             "last_confirmed_by = CASE WHEN last_confirmed_at < %s THEN %s ELSE last_confirmed_by END, "
             "missing_from_source_at = NULL "
-            "WHERE source = %s AND source_id = ANY(%s) AND (last_confirmed_at < %s OR missing_from_source_at IS NOT NULL)",
+            "WHERE source = %s AND source_id = ANY(%s) "
+            "AND (last_confirmed_at < %s OR missing_from_source_at IS NOT NULL)",
             [as_of, as_of, ConfirmerRole.DATASET.value, dataset_slug, list(source_ids), as_of])
         return cursor.rowcount
 

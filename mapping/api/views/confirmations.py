@@ -37,7 +37,8 @@ class DecisionInput(StrictSerializer):
 
 ConfirmationOutput = inline_serializer("ConfirmationResult", {
     "id": serializers.IntegerField(), "site": serializers.IntegerField(), "answer": serializers.CharField(),
-    "role": serializers.CharField(), "change_status": serializers.CharField(), "created_at": serializers.DateTimeField(),
+    "role": serializers.CharField(), "change_status": serializers.CharField(),
+    "created_at": serializers.DateTimeField(),
 })
 
 

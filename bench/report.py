@@ -158,7 +158,7 @@ def _raw_ratio_lines(named):
 
 def _aggregate_lines(named):
     lines = []
-    for name in ("tile z5", "tile z5 filtered", "tile z8", "tile z8 filtered"):
+    for name in ("tile z5", "tile z5 filtered", "tile z5 freshness", "tile z8", "tile z8 filtered", "tile z8 freshness"):
         row = named.get(name)
         if not row or "on-the-fly aggregation" not in row.get("comparators", {}):
             continue
@@ -194,6 +194,7 @@ def _latency_lines(results, named):
     lines = []
     for name, label, limit in (("stats region × kind × status", "counts per region × kind × status p50 ≤ 5 ms", 5),
                                ("stats filtered", "… with filters (inner areas, statuses)", 5),
+                               ("stats freshness", "… with a freshness filter (ageing, stale)", 5),
                                ("site detail", "site detail p50 ≤ 10 ms", 10)):
         p50 = _get(named.get(name), "http", 1, "p50_ms")
         if p50 is not None:

@@ -15,6 +15,9 @@ from django.test.utils import CaptureQueriesContext
 # from them: shows the live fallback).
 TILE_FILTER = "status=reported,verified,assigned,in_reuse&kind=building,land"
 LIVE_FILTER = "q=scuola"
+# Ground truth: sites not confirmed on the ground for a year or more (answered from the aggregates' freshness bands
+# while they are today's, else live: commons.models.aggregates).
+FRESHNESS_FILTER = "freshness=ageing,stale"
 LIST_FILTER = "status=reported,verified&kind=building,land,industrial"
 STATS_FILTER = "inner=aree_interne&status=verified,assigned"
 EXPORT_FILTER = "kind=building,land"
@@ -114,7 +117,8 @@ def tile_scenarios(points, count):
     scenarios = []
     for z in (5, 8, 11, 14):
         chosen = tiles(points, z, count)
-        queries = [("", ""), (" filtered", TILE_FILTER)] + ([(" text search (live)", LIVE_FILTER)] if z <= 8 else [])
+        queries = [("", ""), (" filtered", TILE_FILTER), (" freshness", FRESHNESS_FILTER)] + (
+            [(" text search (live)", LIVE_FILTER)] if z <= 8 else [])
         for label, query in queries:
             paths = [with_query(f"/tiles/sites/{z}/{x}/{y}.pbf", query) for z, x, y in chosen]
             scenario = Scenario(f"tile z{z}{label}", "tile", paths)
@@ -139,13 +143,15 @@ def api_scenarios(points, count):
     stats.comparators["live GROUP BY"] = lambda: [live_stats_sql("")]
     stats_filtered = Scenario("stats filtered", "stats", [f"/api/v1/stats/?{STATS_FILTER}"])
     stats_filtered.comparators["live GROUP BY"] = lambda: [live_stats_sql(STATS_FILTER)]
+    stats_freshness = Scenario("stats freshness", "stats", [f"/api/v1/stats/?{FRESHNESS_FILTER}"])
+    stats_freshness.comparators["live GROUP BY"] = lambda: [live_stats_sql(FRESHNESS_FILTER)]
     areas = ["/api/v1/areas/regions/", "/api/v1/areas/provinces/?limit=200"]
     return [
         # One trivial query through the whole stack (gunicorn, middleware, a view): the floor of any request.
         Scenario("floor: GET /health/", "floor", ["/health/"]),
         Scenario("list 1,000 features (bbox + filters)", "list", lists),
         Scenario("site detail", "detail", details),
-        stats, stats_filtered,
+        stats, stats_filtered, stats_freshness,
         Scenario("areas with counts (regions, provinces)", "areas", areas),
         Scenario("export GeoJSON (province + kinds)", "export", exports, replay_sql=False),
     ]

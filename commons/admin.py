@@ -255,3 +255,33 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written only by services (confirmations, decisions, re-checks): browsed here, never edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.Confirmation)
+class ConfirmationAdmin(ReadOnlyAdmin):
+    list_display = ["site", "answer", "role", "via", "change_status", "created_at"]
+    list_filter = ["answer", "change_status", "role", "via"]
+    raw_id_fields = ["site", "user", "photo", "decided_by"]
+
+
+@admin.register(models.RecheckRequest)
+class RecheckRequestAdmin(ReadOnlyAdmin):
+    list_display = ["site", "user", "band", "reason", "created_at", "sent_at", "answered_at"]
+    list_filter = ["band", "reason"]
+    raw_id_fields = ["site", "user"]
+
+
+@admin.register(models.RecheckOptOut)
+class RecheckOptOutAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at"]
+    raw_id_fields = ["user"]

@@ -10,7 +10,7 @@ A face calls, once per request::
     except FilterParamsError as exc:
         exc.errors   # [{"field": "bbox", "code": "bbox_inverted", "message": "..."}], show them, answer 400
     search.sites()       # the matching visible sites (a fresh QuerySet each call)
-    search.selection     # the filters as a Selection when the precomputed counts answer them, else None
+    search.selection     # the filters as a Selection when the precomputed counts answer them now, else None
     search.counts()      # [(region, kind, status, count)], from the precomputed counts when they answer
 
 `site_search` accepts a QueryDict (repeated keys allowed) or a plain dict (values may be lists). Multi-valued
@@ -36,6 +36,7 @@ from django.contrib.gis.geos import Point, Polygon
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -43,11 +44,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from commons.errors import RegistryValidationError
+from commons.freshness import freshness_q, freshness_sql
 from commons.geovalidation import POLYGONAL, WORLD_BBOX, parse_geometry
 from commons.models import (
-    InnerAreaClass, Municipality, Ownership, Province, Region, Site, SiteAggregate, SiteKind, SiteStatus,
+    Freshness, InnerAreaClass, Municipality, Ownership, Province, Region, Site, SiteAggregate, SiteKind, SiteStatus,
 )
-from commons.models.aggregates import Selection
+from commons.models.aggregates import Selection, bands_current
 
 MAX_VALUES = 100  # codes per multi-valued parameter
 MAX_RADIUS_M = 50_000
@@ -277,6 +279,10 @@ def _choices(field, choices, text):
     return ParamFilter(ValuesField, lambda qs, v: qs.filter(**{f"{field}__in": v}), values=choices, help_text=text)
 
 
+def _choices_q(to_q, choices, text):
+    return ParamFilter(ValuesField, lambda qs, v: qs.filter(to_q(v)), values=choices, help_text=text)
+
+
 class SiteFilterSet(django_filters.FilterSet):
     region = _codes("region_id", 2, Region, gettext_lazy("ISTAT region codes, e.g. 12 (Lazio)."))
     province = _codes("province_id", 3, Province, gettext_lazy("ISTAT province codes, e.g. 058 (Roma)."))
@@ -306,6 +312,12 @@ class SiteFilterSet(django_filters.FilterSet):
                            integer=True, help_text=gettext_lazy("Maximum land area in m²."))
     updated_since = ParamFilter(SinceField, lambda qs, v: qs.filter(updated_at__gte=v),
                                 help_text=gettext_lazy("ISO 8601 date or date-time."))
+    confirmed_since = ParamFilter(SinceField, lambda qs, v: qs.filter(last_confirmed_at__gte=v),
+                                  help_text=gettext_lazy("Sites last confirmed on the ground on or after this ISO 8601 "
+                                                         "date or date-time."))
+    freshness = _choices_q(freshness_q, Freshness.values, gettext_lazy(
+        "How recently the site was confirmed on the ground: fresh (under REGISTRY_FRESH_MONTHS, 12 by default), "
+        "ageing, stale (over REGISTRY_STALE_MONTHS, 24 by default)."))
 
     class Meta:
         model = Site
@@ -361,10 +373,18 @@ class Search:
     key: str  # the canonical query string of the filter parameters
     values: MappingProxyType  # cleaned value per filter parameter (None when not given)
     _queryset: object = field(repr=False)
-    selection: Selection = None  # set when the precomputed counts (commons.models.aggregates) answer it
+    _selection: Selection = None  # set when the precomputed counts (commons.models.aggregates) can answer it
 
     def sites(self):
         return self._queryset.all()
+
+    @property
+    def selection(self):
+        """The Selection when the precomputed counts answer the search now: a freshness filter only while their
+        bands are today's (commons.models.aggregates.bands_current), else None (counted live)."""
+        if self._selection is not None and self._selection.freshness is not None and not bands_current():
+            return None
+        return self._selection
 
     @property
     def index_led(self):
@@ -393,6 +413,18 @@ class Search:
             sites = sites.filter(municipality__inner_area_class__in=InnerAreaClass.inner())
         rows = sites.order_by().values_list("region_id", "kind", "status").annotate(count=Count("id"))
         return list(rows.order_by("region_id", "kind", "status"))
+
+
+    def freshness_counts(self):
+        """[(region, freshness, count)] sorted, count > 0: from the precomputed counts when they answer the
+        search with today's bands, else by a GROUP BY over the matching sites (the same SQL as the filter)."""
+        selection = self._selection
+        if selection is not None and bands_current():
+            return SiteAggregate.objects.region_freshness_counts(selection)
+        freshness = RawSQL(freshness_sql('"commons_site"."last_confirmed_at"'), ())
+        rows = (self.sites().order_by().annotate(freshness=freshness).values_list("region_id", "freshness")
+                .annotate(count=Count("id")))
+        return sorted((region, name, count) for region, name, count in rows)
 
 
 def _canonical(params, extra):
@@ -435,4 +467,4 @@ def cached_search(key):
         raise FilterParamsError(errors)
     values = {name: filterset.form.cleaned_data.get(name) for name in SiteFilterSet.base_filters}
     return Search(key=key, values=MappingProxyType(values), _queryset=filterset.qs,
-                  selection=Selection.from_filters(values))
+                  _selection=Selection.from_filters(values))

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
+from commons.freshness import freshness_sql
 from commons.models import Site
 
 LIST, DETAIL, EXPORT, OUTLINES, PAGE = "list", "detail", "export", "outlines", "page"
@@ -137,6 +138,19 @@ FIELDS = (
                          "ORDER BY e.pgh_created_at DESC, e.pgh_id DESC LIMIT 1))",
               OBJECT, (DETAIL,), reads=("version", "created_at", "updated_at")),
     SiteField("parent", "s.parent_id", INTEGER, (DETAIL,), edit=STAFF),
+    # Ground truth (commons.freshness): the role, never the person, of who last confirmed the site on the ground.
+    SiteField("last_confirmed_at", "s.last_confirmed_at", DATE_TIME, EVERYWHERE,
+              help="When the site was last confirmed on the ground (a report, a confirmation, an accepted change "
+                   "or a re-import that still holds it)"),
+    SiteField("last_confirmed_by", "s.last_confirmed_by", STRING, EVERYWHERE,
+              help="The role of who last confirmed it: citizen, reporter, municipality, moderator or dataset"),
+    # From the covering index (last_confirmed_at is in COVERING_COLUMNS), so every point tile can carry it.
+    SiteField("freshness", freshness_sql("s.last_confirmed_at"), STRING, EVERYWHERE,
+              tiles=(("sites", 0), ("site_outlines", 0)), reads=("last_confirmed_at",),
+              help="fresh, ageing or stale: how long ago last_confirmed_at is (REGISTRY_FRESH_MONTHS, "
+                   "REGISTRY_STALE_MONTHS)"),
+    SiteField("missing_from_source_at", "s.missing_from_source_at", DATE_TIME, (DETAIL, EXPORT),
+              help="Since when a full re-import of the site's dataset no longer holds it (null: still there)"),
     SiteField("province_acronym", "pr.acronym", STRING, (PAGE,), reads=("province",)),
     SiteField("parent_title", "(SELECT p.title FROM commons_site p WHERE p.id = s.parent_id)", STRING, (PAGE,),
               reads=("parent",)),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
-from commons.models import MunicipalityStaff, Proposal, Site
+from commons.models import Answer, ChangeStatus, Confirmation, ConfirmerRole, MunicipalityStaff, Proposal, Site
 from commons.policy import is_moderator
 
 PUBLIC_FIELDS = ["status", "title", "kind", "ownership", "condition", "location_precision", "hidden", "duplicate_of"]
@@ -23,6 +23,7 @@ class Entry:
     changes: list = field(default_factory=list)  # (field label, before, after)
     proposal: object = None
     status: str = ""  # the site's status after this entry, when it changed (raw value, for styling)
+    confirmation: int = None  # the confirmation whose accepted change this entry applied
 
 
 def _public_actor(user_id, site):
@@ -68,7 +69,8 @@ def _entries(events, model, site, key_fields):
                              actor=_public_actor(meta.get("actor") or meta.get("user"), site),
                              reason=meta.get("reason", ""), changes=changes,
                              proposal=getattr(event, "pgh_obj_id", None) if model is Proposal else None,
-                             status=current["status"] if status_changed else ""))
+                             status=current["status"] if status_changed else "",
+                             confirmation=meta.get("confirmation")))
     return entries
 
 
@@ -86,4 +88,29 @@ def site_timeline(site: Site):
         by_proposal.setdefault(event.pgh_obj_id, []).append(event)
     for events in by_proposal.values():
         entries += _entries(events, Proposal, site, ["status", "legal_instrument", "instrument_start", "instrument_end"])
+    entries += confirmation_entries(site, applied={e.confirmation for e in entries if e.confirmation})
     return sorted(entries, key=lambda e: e.at)
+
+
+CONFIRMATIONS_SHOWN = 20
+
+
+def _confirmer(role, site):
+    if role == ConfirmerRole.MUNICIPALITY:
+        return _("Municipality of %(name)s") % {"name": site.municipality.name}
+    return str(ConfirmerRole(role).label)
+
+
+def confirmation_entries(site, *, applied=()):
+    """Answers on the ground (by role, never by name; notes stay with the municipality) and the decisions on the
+    changes they proposed; an accepted change that moved the site is shown by the site's own entry (`applied`)."""
+    entries = []
+    for c in Confirmation.objects.filter(site=site).order_by("-created_at")[:CONFIRMATIONS_SHOWN]:
+        still = c.answer == Answer.STILL_DORMANT
+        entries.append(Entry(at=c.created_at, action="confirmation.still_dormant" if still else "confirmation.change",
+                             actor=_confirmer(c.role, site), reason="" if still else str(Answer(c.answer).label)))
+        if c.change_status in (ChangeStatus.ACCEPTED, ChangeStatus.DECLINED) and c.pk not in applied:
+            entries.append(Entry(at=c.decided_at, action=f"confirmation.{c.change_status}",
+                                 actor=_public_actor(c.decided_by_id, site),
+                                 reason=c.decision_reason or str(Answer(c.answer).label)))
+    return entries

@@ -1,4 +1,7 @@
-from .aggregates import SiteAggregate  # noqa: F401 - re-exported like every model
+from .aggregates import FreshnessClock, SiteAggregate  # noqa: F401 - re-exported like every model
+from .confirmations import (
+    Answer, ChangeStatus, Confirmation, RecheckOptOut, RecheckReason, RecheckRequest, Via,
+)
 from .areas import Enclave, InnerAreaClass, Municipality, Province, Region
 from .cooperatives import Cooperative, CooperativeMembership, LegalForm, MemberRole, Sector
 from .datasets import ImportRun, SourceDataset
@@ -7,6 +10,8 @@ from .notifications import Delivery, NoticeKind, SiteNotice, Subscription, Subsc
 from .proposals import LegalInstrument, Proposal, ProposalStatus, ReuseCategory
 from .sites import (
     Condition,
+    ConfirmerRole,
+    Freshness,
     LocationPrecision,
     Ownership,
     Photo,
@@ -18,6 +23,16 @@ from .sites import (
 from .staff import MunicipalityStaff
 
 __all__ = [
+    "Answer",
+    "ChangeStatus",
+    "Confirmation",
+    "ConfirmerRole",
+    "Freshness",
+    "FreshnessClock",
+    "RecheckOptOut",
+    "RecheckReason",
+    "RecheckRequest",
+    "Via",
     "Delivery",
     "NoticeKind",
     "SiteNotice",

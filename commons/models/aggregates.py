@@ -24,15 +24,27 @@ user triggers (the demo seeder's COPY) call `add_sites` afterwards; `manage.py r
 everything. The value lists below are frozen into those SQL functions: changing a choice of Site needs a new
 migration that recreates them (tests/commons/test_aggregates.py fails until then).
 
-Filters these rows cannot answer (text search, spatial filters, municipality, land area, update date, claimed)
-make callers fall back to the live query over commons_site.
+Freshness (commons.freshness) depends on the current date, so no count can hold it for good. Every key is
+also split by `band`, the site's freshness (0 fresh, 1 ageing, 2 stale) as of the day in commons_freshnessclock;
+the triggers compute it from last_confirmed_at and that clock, and `refresh_bands()` (run by manage.py
+send_rechecks, e.g. hourly) moves the few sites whose band changed since (a day at 1M sites: ~2,700) and sets the
+clock to today, in one transaction that writers wait for. A Selection with a freshness filter is answered only
+while the clock is today's (`bands_current()`); until the first refresh of a day those filters count live. Why a
+band key and not a confirmation month: a month key would split every cell by up to ~30 months present in it
+(unfiltered tiles read that many more rows); three bands split a cell at most three ways (see bench/README.md).
+
+Filters these rows cannot answer (text search, spatial filters, municipality, land area, update or
+confirmation date, claimed) make callers fall back to the live query over commons_site.
 """
 
+import datetime as dt
 import functools
+import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.db import connection, connections, models, transaction
+from django.db import connection, connections, models, router, transaction
 
 GRID_LEVELS = (10, 11, 12, 13)
 TILE_CELLS_SHIFT = 5  # 2^5 = 32 cells per tile side: tile zoom z uses grid level z + 5
@@ -122,15 +134,18 @@ class Selection:
     kinds: tuple = None
     statuses: tuple = None
     ownerships: tuple = None
+    freshness: tuple = None  # names; answered only while the bands are current (bands_current)
 
     # Filter parameter (commons.search) -> field of the selection.
     PARAMETERS = {"region": "regions", "province": "provinces", "inner": "inner_classes", "kind": "kinds",
-                  "status": "statuses", "ownership": "ownerships"}
+                  "status": "statuses", "ownership": "ownerships", "freshness": "freshness"}
 
     @classmethod
     def from_filters(cls, values):
         """From cleaned filter values ({parameter: value or None}); None when a filter outside PARAMETERS is set."""
         chosen = {name: value for name, value in values.items() if value not in (None, "", [], ())}
+        if set(chosen.get("freshness") or ()) >= set(BANDS):
+            del chosen["freshness"]  # every band: no filter at all
         if set(chosen) - set(cls.PARAMETERS):
             return None
         return cls(**{cls.PARAMETERS[name]: tuple(value) for name, value in chosen.items()})
@@ -148,6 +163,9 @@ class Selection:
             if values is not None:
                 conditions.append(f"{column} = ANY(%s)")
                 params.append(list(values))
+        if self.freshness is not None:
+            conditions.append("band = ANY(%s)")
+            params.append(sorted(BANDS.index(name) for name in self.freshness if name in BANDS))
         return conditions, params
 
     def count_sql(self, statuses=None, kinds=None):
@@ -156,6 +174,52 @@ class Selection:
         k = _indexes(self.kinds, KINDS) if kinds is None else kinds
         o = _indexes(self.ownerships, OWNERSHIPS)
         return _count_sql(*(None if v is None else tuple(v) for v in (s, k, o)))
+
+
+BANDS = ("fresh", "ageing", "stale")  # frozen into migration 0011 (commons_site_band)
+CLOCK_CHECK_SECONDS = 60
+_clock = {"until": 0.0}
+
+
+def _seconds_to_utc_midnight():
+    now = dt.datetime.now(dt.timezone.utc)
+    return (dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time.min, dt.timezone.utc) - now).total_seconds()
+
+
+def bands_current(using=None):
+    """Whether the aggregates' bands hold for today (UTC, PostgreSQL's clock) and the configured thresholds.
+    Checked at most once a minute per worker, and never trusted past midnight."""
+    if _clock["until"] > time.monotonic():
+        return True
+    with connections[using or router.db_for_read(FreshnessClock)].cursor() as cursor:
+        cursor.execute("SELECT as_of = (now() AT TIME ZONE 'UTC')::date AND fresh_months = %s AND stale_months = %s "
+                       "FROM commons_freshnessclock WHERE id = 1",
+                       [settings.REGISTRY_FRESH_MONTHS, settings.REGISTRY_STALE_MONTHS])
+        row = cursor.fetchone()
+    if row and row[0]:
+        _clock["until"] = time.monotonic() + min(CLOCK_CHECK_SECONDS, _seconds_to_utc_midnight())
+        return True
+    return False
+
+
+def forget_bands_check():
+    """Make the next bands_current() ask the database (after a refresh, and in tests)."""
+    _clock["until"] = 0.0
+
+
+def refresh_bands():
+    """Move the sites whose band changed since the clock's day (or thresholds) and set the clock to today:
+    returns how many sites moved. Writers to commons_site wait for it; readers do not. Nothing to do (and no
+    lock taken) when the bands already hold for today."""
+    forget_bands_check()
+    if bands_current(using="default"):
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT commons_site_aggregates_refresh_bands(%s, %s)",
+                       [settings.REGISTRY_FRESH_MONTHS, settings.REGISTRY_STALE_MONTHS])
+        moved = cursor.fetchone()[0]
+    forget_bands_check()
+    return moved
 
 
 def tile_grid(z, x, y):
@@ -219,6 +283,18 @@ class SiteAggregateQuerySet(models.QuerySet):
                   for (si, ki), count in zip(pairs, values) if count]
         return sorted(counts)
 
+    def region_freshness_counts(self, selection):
+        """[(region, freshness name, count)] with count > 0, sorted: the bands as of the clock's day (callers
+        check bands_current())."""
+        conditions, params = selection.area_conditions()
+        conditions.insert(0, "province <> ''" if selection.by_province else "province = ''")
+        sql = (f"SELECT region, band, sum({selection.count_sql()}) FROM commons_siteaggregate WHERE level = 0 AND "
+               f"{' AND '.join(conditions)} GROUP BY region, band")
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return sorted((region, BANDS[band], int(count)) for region, band, count in rows if count)
+
     def counts_state(self):
         """A text that changes whenever any count at level 0 (what region × kind × status counts read) changes:
         the transaction and command that wrote each row's current version (xmin, cmin), in key order. A row
@@ -226,7 +302,7 @@ class SiteAggregateQuerySet(models.QuerySet):
         inside a transaction that changes the same row twice: the command differs)."""
         with connections[self.db].cursor() as cursor:
             cursor.execute("SELECT coalesce(md5(string_agg(xmin || ':' || cmin, ',' "
-                           "ORDER BY region, province, inner_class, cx, cy)), '') "
+                           "ORDER BY region, province, inner_class, band, cx, cy)), '') "
                            "FROM commons_siteaggregate WHERE level = 0")
             return cursor.fetchone()[0]
 
@@ -253,13 +329,14 @@ class SiteAggregateQuerySet(models.QuerySet):
 class SiteAggregate(models.Model):
     """One key's counts (see the module docstring). Written only by the database triggers."""
 
-    pk = models.CompositePrimaryKey("level", "cx", "cy", "region", "province", "inner_class")
+    pk = models.CompositePrimaryKey("level", "cx", "cy", "region", "province", "inner_class", "band")
     level = models.SmallIntegerField()
     cx = models.IntegerField()
     cy = models.IntegerField()
     region = models.CharField(max_length=6)
     province = models.CharField(max_length=6, blank=True)
     inner_class = models.CharField(max_length=1, blank=True)
+    band = models.SmallIntegerField()  # index in BANDS, as of FreshnessClock.as_of
     total = models.IntegerField()
     sum_x = models.FloatField()
     sum_y = models.FloatField()
@@ -272,4 +349,23 @@ class SiteAggregate(models.Model):
         verbose_name = "site aggregate"
 
     def __str__(self):
-        return f"level {self.level} ({self.cx}, {self.cy}) {self.region}/{self.province}/{self.inner_class}"
+        return (f"level {self.level} ({self.cx}, {self.cy}) {self.region}/{self.province}/{self.inner_class} "
+                f"{BANDS[self.band]}")
+
+
+class FreshnessClock(models.Model):
+    """One row (id 1): the day, thresholds and cut-offs the aggregates' bands hold for. Written only by
+    refresh_bands (SQL function commons_site_aggregates_refresh_bands), read by the triggers."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    as_of = models.DateField()
+    fresh_months = models.PositiveSmallIntegerField()
+    stale_months = models.PositiveSmallIntegerField()
+    fresh_from = models.DateTimeField()
+    stale_before = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="freshness_clock_one_row")]
+
+    def __str__(self):
+        return f"bands as of {self.as_of}"

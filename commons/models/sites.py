@@ -7,6 +7,7 @@ from django.contrib.gis.db.models.functions import Transform
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector
 from django.db.models import Exists, Func, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from commons.grid import WORLD_HALF
@@ -81,6 +82,24 @@ class SiteSource(models.TextChoices):
     ANBSC = "anbsc", _("ANBSC confiscated properties")
 
 
+class ConfirmerRole(models.TextChoices):
+    """Who last confirmed a site on the ground, as the public sees it (never the person)."""
+
+    CITIZEN = "citizen", _("a citizen")
+    REPORTER = "reporter", _("the reporter")
+    MUNICIPALITY = "municipality", _("municipality staff")
+    MODERATOR = "moderator", _("a moderator")
+    DATASET = "dataset", _("the source dataset")
+
+
+class Freshness(models.TextChoices):
+    """How recently a site was confirmed (commons.freshness): derived from last_confirmed_at, never stored."""
+
+    FRESH = "fresh", _("Fresh")
+    AGEING = "ageing", _("Ageing")
+    STALE = "stale", _("Stale")
+
+
 class SiteQuerySet(models.QuerySet):
     def visible(self):
         """What the public sees: not hidden, not merged away."""
@@ -122,7 +141,7 @@ SITE_HISTORY_FIELDS = [
 ]
 
 # Carried by the covering location indexes (see Site.Meta.indexes).
-COVERING_COLUMNS = ["id", "kind", "status", "ownership", "hidden"]
+COVERING_COLUMNS = ["id", "kind", "status", "ownership", "hidden", "last_confirmed_at"]
 CELL_ZOOM = 8  # Site.cell is the site's map tile at this zoom
 
 
@@ -198,6 +217,16 @@ class Site(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    # Ground truth (commons/services/confirmations.py): set by a report, a confirmation, an accepted change or a
+    # re-import that still holds the site. Not audited by the site's history (the Confirmation rows are), and no
+    # version bump: a confirmation edits nothing, so an edit in progress keeps its If-Match.
+    last_confirmed_at = models.DateTimeField(_("last confirmed on the ground"), default=timezone.now, editable=False)
+    last_confirmed_by = models.CharField(_("last confirmed by"), max_length=12, choices=ConfirmerRole.choices,
+                                         default=ConfirmerRole.REPORTER, editable=False)
+    # Set when a full re-import of the site's dataset no longer holds it (the site is kept, never deleted).
+    missing_from_source_at = models.DateTimeField(_("no longer in the source since"), null=True, blank=True,
+                                                  editable=False)
+
     objects = SiteQuerySet.as_manager()
 
     class Meta:
@@ -217,6 +246,10 @@ class Site(models.Model):
             GistIndex(fields=["location_3857"], include=COVERING_COLUMNS + ["location_3857"],
                       name="site_location_3857_covering"),
             models.Index(fields=["cell", "-id"], include=COVERING_COLUMNS[1:] + ["location"], name="site_cell_newest"),
+            # confirmed_since and freshness filters, the re-check selection and the nightly band refresh.
+            models.Index(fields=["last_confirmed_at"], name="site_last_confirmed"),
+            models.Index(fields=["source"], condition=Q(missing_from_source_at__isnull=False),
+                         name="site_missing_from_source"),
         ]
         constraints = [
             models.UniqueConstraint(

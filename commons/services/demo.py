@@ -132,7 +132,10 @@ def _tax_code(rng):
 DEMO_COLUMNS = ("title", "description", "kind", "ownership", "condition", "dormant_since", "floor_area_m2",
                 "land_area_m2", "address", "location", "outline", "location_precision", "region_id", "province_id",
                 "municipality_id", "status", "hidden", "source", "source_id", "source_data", "version", "created_at",
-                "updated_at")
+                "updated_at", "last_confirmed_at", "last_confirmed_by")
+# Demo sites were last confirmed up to ~40 months ago (every freshness band), by their dataset; drawn from a
+# generator of their own so that every other demo value stays what it was for a seed.
+CONFIRMED_DAYS_MAX = 1200
 
 
 def _copy_sites(rows, progress):
@@ -200,6 +203,8 @@ def _draw(rng, sites, towns):
 def _rows(d, towns, seed, sites):
     codes, provinces, regions, names, _geoms = towns
     now = timezone.now()
+    # Its own stream, so the sites themselves stay what they were for a seed before confirmations existed.
+    confirmed_days = np.random.default_rng([seed, 1]).integers(0, CONFIRMED_DAYS_MAX, sites)
     for i in range(sites):
         kind, town, at = d["kinds"][i], names[d["index"][i]], d["index"][i]
         options = TITLES[kind]
@@ -211,6 +216,7 @@ def _rows(d, towns, seed, sites):
             d["area_of"].get(i), f"{STREETS[d['street'][i]]} {d['house_number'][i]}, {town}", d["points"][i],
             d["outline_hex"].get(i), LocationPrecision.EXACT.value, regions[at], provinces[at],
             codes[at], d["statuses"][i], False, SiteSource.DEMO.value, f"{seed}:{i}", "{}", 1, stamp, stamp,
+            now - dt.timedelta(days=int(confirmed_days[i]), hours=int(confirmed_days[i]) % 24), "dataset",
         )
 
 

@@ -14,3 +14,9 @@ def photo_add(*, actor, site_id, image, caption="", author=""):
     # inside its request's transaction (commons.services.idempotency): the only lock held is that key's own row.
     cleaned = clean_photo(image)
     return Photo.objects.create(site=site, image=cleaned, caption=caption, author=author, uploaded_by=actor)
+
+
+def photo_for_review(*, actor, site, cleaned, caption=""):
+    """Store an already cleaned photo (clean_photo) sent with a confirmation: hidden until the municipality accepts
+    the change it shows (commons.services.confirmations)."""
+    return Photo.objects.create(site=site, image=cleaned, caption=caption[:200], uploaded_by=actor, hidden=True)

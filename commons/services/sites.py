@@ -14,6 +14,7 @@ from commons.errors import RegistryValidationError, StaleVersionError
 from commons.geometry import degrees_for
 from commons.models import Municipality, NoticeKind, Site, SiteNotice, SiteSource
 from commons.policy import require
+from commons.services.confirmations import public_role
 from commons.services.lifecycle import audit_context
 from commons.services.territory import COAST_TOLERANCE_M, check_territory
 from commons.site_fields import editable_fields
@@ -88,6 +89,7 @@ def site_report(*, actor, source=SiteSource.CITIZEN, **fields):
     site = Site(reporter=actor, source=source, **_with_point(fields))
     site_place(site)
     site.land_area_m2 = land_area_m2(site.outline)
+    site.last_confirmed_by = public_role(actor, site)  # a report is a confirmation on the ground
     with audit_context(actor, "site.create"):
         site.save()
     SiteNotice.objects.create(site=site, kind=NoticeKind.NEW_SITE, title=f"{site.title} ({site.municipality.name})",

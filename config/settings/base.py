@@ -221,6 +221,19 @@ REGISTRY_BACKUP_RETENTION_DAYS = 14
 # Days before a legal instrument ends when followers and the cooperative are warned.
 REGISTRY_EXPIRY_WARNING_DAYS = [90, 30]
 
+# Ground truth (commons/freshness.py): a site confirmed on the ground less than REGISTRY_FRESH_MONTHS ago is
+# fresh, more than REGISTRY_STALE_MONTHS ago stale, in between ageing (whole UTC days, calendar months).
+REGISTRY_FRESH_MONTHS = env_int("REGISTRY_FRESH_MONTHS", 12, minimum=1)
+REGISTRY_STALE_MONTHS = env_int("REGISTRY_STALE_MONTHS", 24, minimum=2)
+if REGISTRY_STALE_MONTHS <= REGISTRY_FRESH_MONTHS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("REGISTRY_STALE_MONTHS must be greater than REGISTRY_FRESH_MONTHS.")
+# Re-check e-mails (manage.py send_rechecks): their one-click links expire after this many days.
+REGISTRY_RECHECK_LINK_DAYS = env_int("REGISTRY_RECHECK_LINK_DAYS", 30, minimum=1)
+# Sites listed with their one-click answers in one re-check e-mail (the rest: the work queue, the site pages).
+REGISTRY_RECHECK_SITES_PER_EMAIL = env_int("REGISTRY_RECHECK_SITES_PER_EMAIL", 10, minimum=1)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

@@ -8,6 +8,7 @@ from mapping.api import workflow
 from mapping.api.views import base  # noqa: F401 - registers the <id:...> path converter
 from mapping.api.views.areas import AREA_VIEWS, Stats
 from mapping.api.views.auth import TokenView
+from mapping.api.views.confirmations import ChangeDecision, SiteConfirmationCreate
 from mapping.api.views.community import CooperativeDetail, CooperativeList, ProposalDetail, ProposalList
 from mapping.api.views.exports import CSVExport, GeoJSONExport, GeoPackageExport
 from mapping.api.views.photos import SitePhotoCreate
@@ -19,6 +20,8 @@ urlpatterns = [
     path("sites/", SiteList.as_view(), name="site-list"),
     path("sites/<id:pk>/", SiteDetail.as_view(), name="site-detail"),
     path("sites/<id:pk>/photos/", SitePhotoCreate.as_view(), name="site-photos"),
+    path("sites/<id:pk>/confirmations/", SiteConfirmationCreate.as_view(), name="site-confirmations"),
+    path("confirmations/<id:pk>/<slug:decision>/", ChangeDecision.as_view(), name="confirmation-decision"),
     path("cooperatives/", CooperativeList.as_view(), name="cooperative-list"),
     path("cooperatives/<str:slug>/", CooperativeDetail.as_view(), name="cooperative-detail"),
     path("proposals/", ProposalList.as_view(), name="proposal-list"),

@@ -4,7 +4,8 @@ Layers (extent 4096):
 - z <= 8 (AGGREGATE_MAX_ZOOM): `site_clusters`, one point per grid cell (CELLS_PER_TILE² cells per tile,
   aligned worldwide so cells agree across tile edges) with `count` = the matching sites in the cell, placed at
   their mean position. Read from the precomputed counts (commons.models.aggregates) when every filter is one
-  they answer (region, province, inner, kind, status, ownership): a few hundred rows instead of up to a million
+  they answer (region, province, inner, kind, status, ownership, and freshness while the counts' bands are
+  today's): a few hundred rows instead of up to a million
   sites (z5 at 1M sites: ~1 ms of SQL instead of ~1 s). Other filters aggregate the matching sites live;
 - z >= 9: `sites`, one point per site (feature id = site id) with the properties the declaration
   (commons.site_fields) gives the layer at that zoom: kind, status, ownership, and from z13 (DETAIL_MIN_ZOOM)
@@ -134,9 +135,11 @@ def render_tile(sites, z, x, y, selection=None):
 
 @functools.lru_cache(maxsize=CACHED_SEARCHES * 4)
 def _compiled(key, z):
-    """The tile statement for the search `key` at zoom z, with the positions of x and y among its params."""
+    """The tile statement for the search `key` at zoom z, with the positions of x and y among its params: the
+    live statement (at z <= 8 the one that aggregates the matching sites), never the precomputed counts, which may
+    answer a search only for a while (freshness: commons.search.Search.selection)."""
     search = cached_search(key)
-    sql, params = tile_sql(search.sites(), z, X_PLACEHOLDER, Y_PLACEHOLDER, search.selection)
+    sql, params = tile_sql(search.sites(), z, X_PLACEHOLDER, Y_PLACEHOLDER, None)
     xs = [i for i, value in enumerate(params) if value == X_PLACEHOLDER]
     ys = [i for i, value in enumerate(params) if value == Y_PLACEHOLDER]
     return sql, tuple(params), xs, ys

@@ -64,4 +64,6 @@ def registry(request):
         # For the scripts of every page (static/js/offline/register.js): the worker to install, and whose drafts
         # this browser may send.
         "registry_session": {"user": user.pk if signed_in else None, "worker": reverse_or_none("mapping:service_worker")},
+        "fresh_months": settings.REGISTRY_FRESH_MONTHS,  # freshness thresholds, for legends
+        "stale_months": settings.REGISTRY_STALE_MONTHS,
     }

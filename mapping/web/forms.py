@@ -4,13 +4,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from commons.models import (
-    InnerAreaClass, Municipality, Ownership, Province, Region, ReuseCategory, SiteKind, SiteStatus,
+    Answer, Freshness, InnerAreaClass, Municipality, Ownership, Province, Region, ReuseCategory, SiteKind, SiteStatus,
 )
+from commons.models.confirmations import NOTE_MAX_LENGTH
 from commons.search import INNER_AREAS_ALIAS
 
 # Statuses a visitor can filter on (duplicates are never public).
 FILTER_STATUSES = [choice for choice in SiteStatus.choices if choice[0] != SiteStatus.DUPLICATE]
-MULTI_VALUED = ("kind", "status", "ownership")
+MULTI_VALUED = ("kind", "status", "ownership", "freshness")
 
 
 def _split(params, name):
@@ -33,6 +34,8 @@ class FilterPanelForm(forms.Form):
                                        widget=forms.CheckboxSelectMultiple)
     ownership = forms.MultipleChoiceField(label=_("Ownership"), required=False, choices=Ownership.choices,
                                           widget=forms.CheckboxSelectMultiple)
+    freshness = forms.MultipleChoiceField(label=_("Last confirmed on the ground"), required=False,
+                                          choices=Freshness.choices, widget=forms.CheckboxSelectMultiple)
     claimed = forms.ChoiceField(label=_("Proposals"), required=False, choices=[
         ("", _("Any")), ("true", _("Claimed: verified, with proposals under review")), ("false", _("Not claimed")),
     ])
@@ -106,3 +109,17 @@ class CooperativeFilterForm(forms.Form):
         self.fields["region"].choices = everywhere + list(Region.objects.order_by("name").values_list("code", "name"))
         self.fields["sector"].choices = everywhere + list(Sector.choices)
         self.fields["legal_form"].choices = everywhere + list(LegalForm.choices)
+
+
+class ConfirmationForm(forms.Form):
+    """"Is it still dormant?": the site page's block and the re-check e-mail's page (commons.services.confirmations
+    checks everything again)."""
+
+    answer = forms.ChoiceField(label=_("What did you find?"), choices=Answer.choices, widget=forms.RadioSelect,
+                               initial=Answer.STILL_DORMANT)
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=NOTE_MAX_LENGTH,
+                           widget=forms.Textarea(attrs={"rows": 3, "class": "form-control",
+                                                        "maxlength": NOTE_MAX_LENGTH}))
+    image = forms.FileField(label=_("Photo (optional)"), required=False,
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp",
+                                                                   "class": "form-control"}))

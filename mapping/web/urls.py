@@ -8,7 +8,8 @@ from django.urls import include, path
 
 from mapping.web.feeds import AreaFeed, SearchFeed
 from mapping.web.views import (
-    catalog, cooperatives, dashboard, geodata, imports, legal, my_reports, pages, pwa, report, sites, workflow,
+    catalog, confirmations, cooperatives, dashboard, geodata, imports, legal, my_reports, pages, pwa, report, sites,
+    workflow,
 )
 
 public = [
@@ -16,6 +17,9 @@ public = [
     path("elenco/", pages.site_list, name="site_list"),
     path("beni/<int:pk>/", sites.site_detail, name="site_detail"),
     path("beni/<int:pk>/proponi/", cooperatives.proposal_create, name="proposal_create"),
+    path("beni/<int:pk>/conferma/", confirmations.site_confirm, name="site_confirm"),
+    path("conferma/disiscriviti/<str:token>/", confirmations.recheck_unsubscribe, name="recheck_unsubscribe"),
+    path("conferma/<str:token>/", confirmations.recheck_answer, name="recheck_answer"),
     path("segnala/", report.report, name="report"),
     path("cooperative/", cooperatives.cooperative_list, name="cooperative_list"),
     path("cooperative/<str:slug>/", cooperatives.cooperative_detail, name="cooperative_detail"),
@@ -38,6 +42,8 @@ work = [
     path("lavoro/siti/<int:pk>/<slug:action>/", workflow.site_action, name="site_action"),
     path("lavoro/proposte/<int:pk>/<slug:decision>/", workflow.proposal_decision, name="proposal_decision"),
     path("lavoro/modera/<slug:what>/<int:pk>/", workflow.moderate, name="moderate"),
+    path("lavoro/modifiche/<int:pk>/<slug:decision>/", confirmations.change_decision, name="change_decision"),
+    path("lavoro/riconferma/", confirmations.bulk_confirm, name="bulk_confirm"),
     path("profilo/", workflow.profile, name="profile"),
     path("le-mie-segnalazioni/", my_reports.my_reports, name="my_reports"),
     path("segui/", workflow.follow, name="follow"),

@@ -1,7 +1,7 @@
 // Dashboard charts (chart.js from npm as an ES module) and the regions choropleth (Leaflet).
 import { Chart, BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip } from '../vendor/chartjs/chart.js';
 import { L } from './map.js';
-import { STATUS_COLORS } from './layers.js';
+import { STATUS_COLORS, freshnessFill } from './layers.js';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
 Chart.defaults.font.family = '"Titillium Web", system-ui, sans-serif';
@@ -43,6 +43,16 @@ export function kindChart(canvas, data) {
   const series = data.kinds.map((kind, i) => ({ label: data.kindLabels[i], data: data.byKind.map((row) => row[i]) }));
   return stackedBars(canvas, {
     labels: data.regions, series, colors: KIND_COLORS,
+    onClickIndex: (index) => window.location.assign(data.mapLinks[index]),
+  });
+}
+
+// Fresh solid, ageing lighter, stale hatched: the map's styles for how recently sites were confirmed.
+export function freshnessChart(canvas, data) {
+  const ctx = canvas.getContext('2d');
+  const series = data.freshness.map((name, i) => ({ label: data.freshnessLabels[i], data: data.byFreshness.map((row) => row[i]) }));
+  return stackedBars(canvas, {
+    labels: data.regions, series, colors: data.freshness.map((name) => freshnessFill(ctx, STATUS_COLORS.verified, name)),
     onClickIndex: (index) => window.location.assign(data.mapLinks[index]),
   });
 }

@@ -2,7 +2,7 @@
 import { emit, debounce } from './events.js';
 
 const SINGLE = ['q', 'region', 'province', 'municipality', 'inner', 'claimed'];
-const MULTI = ['kind', 'status', 'ownership'];
+const MULTI = ['kind', 'status', 'ownership', 'freshness'];
 // Parameters of the page itself (table sorting and paging), never sent to the map's tiles.
 const PAGE_PARAMS = ['sort', 'page', 'partial'];
 

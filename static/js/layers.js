@@ -12,6 +12,37 @@ export const STATUS_COLORS = {
 const CLUSTER_COLOR = '#17324d';
 const HIT_RADIUS = 9;
 
+// Freshness (how recently a site was confirmed on the ground, tile attribute `freshness`): fresh sites are drawn
+// solid, ageing ones lighter, stale ones hatched (white with stripes of their status colour), so the three read
+// apart without colour too. The list and the site page write it out.
+const hatches = new Map();
+
+function hatch(ctx, color) {
+  if (!hatches.has(color)) {
+    const tile = document.createElement('canvas');
+    tile.width = 6;
+    tile.height = 6;
+    const g = tile.getContext('2d');
+    g.fillStyle = '#ffffff';
+    g.fillRect(0, 0, 6, 6);
+    g.strokeStyle = color;
+    g.lineWidth = 1.6;
+    g.beginPath();
+    g.moveTo(-1, 7); g.lineTo(7, -1);
+    g.moveTo(-1, 1); g.lineTo(1, -1);
+    g.moveTo(5, 7); g.lineTo(7, 5);
+    g.stroke();
+    hatches.set(color, tile);
+  }
+  return ctx.createPattern(hatches.get(color), 'repeat');
+}
+
+export function freshnessFill(ctx, color, freshness, alpha = 'ff') {
+  if (freshness === 'stale') return hatch(ctx, color);
+  if (freshness === 'ageing') return `${color}${alpha === 'ff' ? '73' : '1a'}`;
+  return `${color}${alpha}`;
+}
+
 export function createPanes(map) {
   map.createPane('boundaries').style.zIndex = 350;
   map.createPane('sites').style.zIndex = 450;
@@ -139,15 +170,20 @@ function clusterRadius(count) {
 
 function drawItem(ctx, item, zoom) {
   const color = STATUS_COLORS[item.properties.status] || STATUS_COLORS.verified;
+  const { freshness } = item.properties;
   if (item.kind === 'outline') {
     ctx.beginPath();
     for (const ring of item.rings) ring.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
     ctx.closePath();
-    ctx.fillStyle = `${color}40`;
+    ctx.globalAlpha = freshness === 'stale' ? 0.5 : 1;
+    ctx.fillStyle = freshnessFill(ctx, color, freshness, '40');
     ctx.fill('evenodd');
+    ctx.globalAlpha = 1;
     ctx.lineWidth = 2;
+    ctx.setLineDash(freshness === 'stale' ? [5, 3] : []);
     ctx.strokeStyle = color;
     ctx.stroke();
+    ctx.setLineDash([]);
     return;
   }
   const [x, y] = item.rings[0][0];
@@ -168,13 +204,21 @@ function drawItem(ctx, item, zoom) {
     ctx.fillText(labelFor(count), x, y + 0.5);
     return;
   }
+  const radius = zoom >= 14 ? 6.5 : 5;
   ctx.beginPath();
-  ctx.arc(x, y, zoom >= 14 ? 6.5 : 5, 0, Math.PI * 2);
-  ctx.fillStyle = color;
+  ctx.arc(x, y, radius, 0, Math.PI * 2);
+  ctx.fillStyle = freshnessFill(ctx, color, freshness);
   ctx.fill();
   ctx.lineWidth = 1.5;
-  ctx.strokeStyle = '#ffffff';
+  ctx.strokeStyle = freshness === 'stale' ? color : '#ffffff';
   ctx.stroke();
+  if (freshness === 'stale') { // a white ring outside keeps the hatched point readable on any base map
+    ctx.beginPath();
+    ctx.arc(x, y, radius + 1.3, 0, Math.PI * 2);
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = '#ffffff';
+    ctx.stroke();
+  }
 }
 
 function drawTile(canvas, items, zoom) {

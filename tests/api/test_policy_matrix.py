@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from commons.models import Proposal, ProposalStatus, SiteStatus, Subscription, SubscriptionKind
 from commons.policy import POLICY, STAFF_DECIDES_OWNERSHIP
+from commons.services.confirmations import site_confirm
 from commons.services.lifecycle import site_verify
 from commons.services.proposals import proposal_accept, proposal_create
 from tests.factories import (
@@ -46,6 +47,12 @@ def _assigned(cooperative):
     return site, proposal
 
 
+def _reported_change(cooperative):
+    """A site with a change reported on the ground (the "proposal" of these cases is the confirmation)."""
+    site = SiteFactory(reporter=verified_user())
+    return site, site_confirm(actor=verified_user(), site_id=site.pk, answer="works_started")
+
+
 # action -> (policy key, set-up returning (site, proposal), request path, body)
 CASES = {
     "verify": ("site.verify", lambda c: (SiteFactory(reporter=verified_user()), None), "/api/v1/sites/{site}/actions/verify/", {}),
@@ -59,6 +66,11 @@ CASES = {
                {"legal_instrument": "comodato", "instrument_start": "2026-02-01", "instrument_end": "2036-02-01"}),
     "decline": ("proposal.decide", _verified_site_with_proposal, "/api/v1/proposals/{proposal}/decline/", {"reason": "No"}),
     "withdraw": ("proposal.withdraw", _verified_site_with_proposal, "/api/v1/proposals/{proposal}/withdraw/", {}),
+    "confirm": ("site.confirm", lambda c: (SiteFactory(reporter=verified_user()), None),
+                "/api/v1/sites/{site}/confirmations/", {"answer": "still_dormant"}),
+    "accept_change": ("site.decide_change", _reported_change, "/api/v1/confirmations/{proposal}/accept/", {}),
+    "decline_change": ("site.decide_change", _reported_change, "/api/v1/confirmations/{proposal}/decline/",
+                       {"reason": "Non è cambiato"}),
 }
 
 

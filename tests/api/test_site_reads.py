@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.db.models import Count
 from PIL import Image
 
+from commons.freshness import freshness_of
 from commons.models import Photo, Proposal, ProposalStatus, Site, SiteStatus, SourceDataset
 from mapping.read.geojson import site_detail
 from tests.factories import ROMA, CooperativeFactory, SiteFactory, UserFactory, square
@@ -134,6 +135,8 @@ def orm_detail(site, base):
                     "updated_at": site.updated_at.isoformat(), "changes": events.count(),
                     "last_change": latest and {"label": latest.pgh_label, "at": latest.pgh_created_at.isoformat()}},
         "parent": site.parent_id,
+        "last_confirmed_at": site.last_confirmed_at.isoformat(), "last_confirmed_by": site.last_confirmed_by,
+        "freshness": freshness_of(site.last_confirmed_at), "missing_from_source_at": None,
     }
 
 

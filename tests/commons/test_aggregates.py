@@ -5,6 +5,7 @@ The oracle is independent of the SQL that maintains the aggregates: Python recom
 sites' own rows, and compares with the stored cumulative arrays decoded back into per-slot counts.
 """
 
+import datetime as dt
 import math
 from collections import Counter, defaultdict
 
@@ -16,15 +17,18 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Count
 from django.http import QueryDict
 
+from commons.freshness import cutoffs
 from commons.grid import WORLD_HALF as WORLD
-from commons.models import Ownership, Site, SiteAggregate, SiteKind, SiteStatus
+from commons.models import FreshnessClock, Ownership, Site, SiteAggregate, SiteKind, SiteStatus
 from commons.models.aggregates import (
-    GRID_LEVELS, KINDS, OWNERSHIPS, STATUSES, Selection, main_slot, ownership_slot, tile_grid,
+    GRID_LEVELS, KINDS, OWNERSHIPS, STATUSES, Selection, bands_current, forget_bands_check, main_slot,
+    ownership_slot, refresh_bands, tile_grid,
 )
 from commons.services.demo import seed_demo
 from commons.services.lifecycle import site_hide, site_mark_duplicate, site_restore, site_verify
 from commons.services.sites import site_report, site_update
-from commons.search import SiteFilterSet
+from commons.search import SiteFilterSet, site_search
+from django.utils import timezone
 from mapping.read.tiles import render_tile
 from tests.factories import MILANO, NAPOLI, ROMA, SiteFactory, moderator_user, verified_user
 
@@ -33,21 +37,36 @@ PESCARA = (14.2140, 42.4640)
 
 
 def keys_of(row):
-    region, province, inner, x, y = row
-    keys = [(0, 0, 0, region, "", ""), (0, 0, 0, region, province, inner)]
+    region, province, inner, band, x, y = row
+    keys = [(0, 0, 0, region, "", "", band), (0, 0, 0, region, province, inner, band)]
     for level in GRID_LEVELS:
         cell = 2 * WORLD / 2**level
-        keys.append((level, math.floor((x + WORLD) / cell), math.floor((y + WORLD) / cell), region, province, inner))
+        keys.append((level, math.floor((x + WORLD) / cell), math.floor((y + WORLD) / cell), region, province, inner,
+                     band))
     return keys
+
+
+def _default_clock():
+    """What the bands hold for without a clock row (a flushed database): today, default thresholds."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (now() AT TIME ZONE 'UTC')::date")
+        fresh_from, stale_before = cutoffs(cursor.fetchone()[0])
+    return FreshnessClock(fresh_from=fresh_from, stale_before=stale_before)
+
+
+def band_of(confirmed, clock):
+    """The freshness band as of the clock's day, from its cut-offs (0 fresh, 1 ageing, 2 stale)."""
+    return 0 if confirmed >= clock.fresh_from else 1 if confirmed >= clock.stale_before else 2
 
 
 def expected():
     """{key: Counter({(status, kind, ownership): sites})} from the visible sites themselves."""
     counts = defaultdict(Counter)
+    clock = FreshnessClock.objects.first() or _default_clock()
     rows = Site.objects.visible().values_list("status", "kind", "ownership", "region_id", "province_id",
-                                              "municipality__inner_area_class", "location_3857")
-    for status, kind, ownership, region, province, inner, point in rows:
-        for key in keys_of((region, province, inner or "", point.x, point.y)):
+                                              "municipality__inner_area_class", "last_confirmed_at", "location_3857")
+    for status, kind, ownership, region, province, inner, confirmed, point in rows:
+        for key in keys_of((region, province, inner or "", band_of(confirmed, clock), point.x, point.y)):
             counts[key][(status, kind, ownership)] += 1
     return dict(counts)
 
@@ -64,7 +83,7 @@ def stored():
                                                                     if (s, o) == (st, ow))
                    for oi, ow in enumerate(OWNERSHIPS) for si, st in enumerate(STATUSES))
         assert row.total == sum(slots.values())
-        counts[(row.level, row.cx, row.cy, row.region, row.province, row.inner_class)] = +slots
+        counts[(row.level, row.cx, row.cy, row.region, row.province, row.inner_class, row.band)] = +slots
     return counts
 
 
@@ -172,12 +191,15 @@ QUERIES = [
     {}, {"kind": "land"}, {"status": "reported,verified"}, {"ownership": "municipality,private"},
     {"kind": "building,industrial", "status": "verified", "ownership": "state,region,confiscated"},
     {"region": "12,15"}, {"province": "058"}, {"inner": "aree_interne"}, {"inner": "A", "kind": "land"},
-    {"status": "duplicate"},
+    {"status": "duplicate"}, {"freshness": "fresh"}, {"freshness": "ageing,stale", "kind": "land"},
+    {"freshness": "fresh,stale", "inner": "aree_interne"},
+    {"freshness": "ageing", "region": "12", "status": "verified"},
 ]
 
 
 def test_low_zoom_tiles_from_the_aggregates_equal_the_live_aggregation():
     seed_demo(sites=1500, seed=11)
+    refresh_bands()
     for query in QUERIES:
         filterset = SiteFilterSet(query)
         assert filterset.is_valid()
@@ -194,6 +216,7 @@ def test_low_zoom_tiles_from_the_aggregates_equal_the_live_aggregation():
 
 def test_stats_from_the_aggregates_equal_the_live_group_by():
     seed_demo(sites=800, seed=12)
+    refresh_bands()
     for query in QUERIES:
         filterset = SiteFilterSet(query)
         assert filterset.is_valid()
@@ -269,3 +292,57 @@ def test_kept_stats_answers_carry_an_etag_that_changes_with_the_counts(client):
     SiteFactory(kind=SiteKind.LAND, location=Point(*MILANO, srid=4326))
     fresh = _stats(client, HTTP_IF_NONE_MATCH=etag)
     assert fresh.status_code == 200 and fresh["ETag"] != etag and fresh.json()["total"] == 2
+
+
+def _age_clock(days):
+    """Pretend the bands were last refreshed `days` ago, and recount them so (what a day without refresh is)."""
+    refresh_bands()  # a clock row to age (a flushed database has none)
+    _raw(f"UPDATE commons_freshnessclock SET as_of = as_of - {days}, fresh_from = fresh_from - interval '{days} days', "
+         f"stale_before = stale_before - interval '{days} days'")
+    SiteAggregate.objects.rebuild()
+    forget_bands_check()
+
+
+def test_a_confirmation_moves_a_site_to_the_fresh_band():
+    seed_demo(sites=300, seed=3)
+    refresh_bands()
+    stale = Site.objects.order_by("last_confirmed_at").first()
+    Site.objects.filter(pk=stale.pk).update(last_confirmed_at=timezone.now())
+    assert_current()
+
+
+def test_refreshing_the_bands_moves_the_sites_that_crossed_a_threshold_since_the_clock_s_day():
+    seed_demo(sites=600, seed=4)
+    _age_clock(45)
+    assert_current()  # consistent with the old day
+    assert not bands_current()
+    search = site_search({"freshness": "stale"})
+    assert search.selection is None  # not today's bands: counted live
+    moved = refresh_bands()
+    assert moved > 0 and bands_current()
+    assert FreshnessClock.objects.get().as_of == timezone.now().astimezone(dt.timezone.utc).date()
+    assert_current()
+    assert search.selection is not None
+    assert SiteAggregate.objects.count_matching(search.selection) == search.sites().count()
+    assert refresh_bands() == 0  # already today's
+
+
+def test_the_rebuild_check_sees_a_site_counted_in_the_wrong_band():
+    seed_demo(sites=100, seed=6)
+    refresh_bands()
+    call_command("rebuild_aggregates", "--check")
+    _raw("UPDATE commons_siteaggregate SET band = 2 - band WHERE level = 12 AND band <> 1")
+    with pytest.raises(CommandError, match="differ"):
+        call_command("rebuild_aggregates", "--check")
+
+
+def test_without_a_clock_writes_go_on_and_the_next_refresh_counts_everything_again():
+    """A flushed database (transactional tests) has no clock row: nothing fails, freshness is counted live."""
+    SiteFactory()
+    _raw("DELETE FROM commons_freshnessclock")
+    forget_bands_check()
+    SiteFactory(location=Point(*MILANO, srid=4326))
+    assert not bands_current()
+    assert refresh_bands() == 2
+    assert bands_current()
+    assert_current()

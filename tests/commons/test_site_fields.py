@@ -54,22 +54,25 @@ def test_each_declared_sql_runs_over_the_tables_its_outputs_join():
 def test_points_below_the_detail_zoom_carry_only_columns_of_the_covering_index():
     for z in range(AGGREGATE_MAX_ZOOM + 1, DETAIL_MIN_ZOOM):
         carried = tile_fields("sites", z)
-        assert all(f.column and f.name in COVERING_COLUMNS for f in carried), z
-    assert [f.name for f in tile_fields("sites", AGGREGATE_MAX_ZOOM + 1)] == ["kind", "status", "ownership"]
+        assert all(set(f.reads if not f.column else (f.name,)) <= set(COVERING_COLUMNS) for f in carried), z
+    assert [f.name for f in tile_fields("sites", AGGREGATE_MAX_ZOOM + 1)] == ["kind", "status", "ownership",
+                                                                             "freshness"]
     assert [f.name for f in tile_fields("sites", DETAIL_MIN_ZOOM)] == [
-        "kind", "status", "ownership", "title", "has_outline"]
+        "kind", "status", "ownership", "freshness", "title", "has_outline"]
 
 
 def test_outputs_keep_the_order_of_their_published_formats():
     list_names = ["title", "kind", "status", "ownership", "condition", "location_precision", "land_area_m2",
                   "floor_area_m2", "has_outline", "region", "province", "municipality", "municipality_name",
                   "inner_area_class", "updated_at"]
-    assert [f.name for f in fields_for(LIST)] == list_names
+    ground_truth = ["last_confirmed_at", "last_confirmed_by", "freshness"]  # appended: published columns keep place
+    assert [f.name for f in fields_for(LIST)] == list_names + ground_truth
     assert [f.name for f in fields_for(EXPORT)] == list_names + [
-        "description", "address", "cadastral_refs", "dormant_since", "source", "created_at"]
+        "description", "address", "cadastral_refs", "dormant_since", "source", "created_at", *ground_truth,
+        "missing_from_source_at"]
     assert [f.name for f in fields_for(DETAIL)] == list_names + [
         "description", "address", "cadastral_refs", "dormant_since", "version", "created_at", "outline", "areas",
-        "photos", "provenance", "proposals", "history", "parent"]
+        "photos", "provenance", "proposals", "history", "parent", *ground_truth, "missing_from_source_at"]
     assert [f.name for f in fields_for(OUTLINES)] == ["title", "kind", "status", "land_area_m2"]
 
 

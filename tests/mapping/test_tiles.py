@@ -40,7 +40,7 @@ def test_a_high_zoom_tile_has_each_site_with_its_properties(client):
     features = layers["sites"]["features"]
     assert sorted(f["id"] for f in features) == sorted(s.pk for s in sites)
     orto = next(f for f in features if f["id"] == sites[0].pk)
-    assert orto["properties"] == {"kind": "land", "status": "reported", "ownership": "unknown",
+    assert orto["properties"] == {"kind": "land", "status": "reported", "ownership": "unknown", "freshness": "fresh",
                                   "title": "Orto", "has_outline": False}
     assert orto["geometry"]["type"] == "Point"
     x, y = orto["geometry"]["coordinates"]
@@ -53,7 +53,8 @@ def test_below_zoom_13_points_carry_only_what_the_covering_index_holds(client):
         _response, layers = get_tile(client, *tile_of(*ROMA, z))
         [feature] = layers["sites"]["features"]
         assert feature["id"] == site.pk
-        assert feature["properties"] == {"kind": "land", "status": "reported", "ownership": "unknown"}
+        assert feature["properties"] == {"kind": "land", "status": "reported", "ownership": "unknown",
+                                         "freshness": "fresh"}
 
 
 @pytest.mark.django_db(transaction=True)  # VACUUM runs outside a transaction

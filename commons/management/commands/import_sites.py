@@ -8,6 +8,7 @@ from commons.models import ImportRun
 from commons.services.imports import ImportFailure, dataset_for, import_file, local_copy
 from commons.services.imports.mapping import load_mapping_file
 from commons.services.imports.summary import dry_run_lines, rejection_lines, summary_lines
+from commons.management.commands.import_anbsc import _iso_date
 
 
 class Command(BaseCommand):
@@ -26,6 +27,11 @@ class Command(BaseCommand):
         parser.add_argument("--rejects", help="Write rejected rows, with the reason, to this CSV file.")
         parser.add_argument("--batch-size", type=int, default=500, help="Rows per transaction (default 500).")
         parser.add_argument("--throttle", type=float, default=0.0, help="Seconds to pause between batches.")
+        parser.add_argument("--full", action="store_true",
+                            help="The file is the whole dataset: its sites the file no longer holds are marked "
+                                 "'no longer in the source'.")
+        parser.add_argument("--as-of", type=_iso_date, help="The dataset's date (YYYY-MM-DD): its sites count as "
+                                                          "confirmed on that day (default: today).")
         for name in ("name", "licence", "attribution", "publisher", "url"):
             parser.add_argument(f"--{name}", help=f"Dataset {name} (for a new dataset; licence and attribution "
                                                   "are required then).")
@@ -41,7 +47,8 @@ class Command(BaseCommand):
                 path = local_copy(options["path"], tmp)
                 run = ImportRun.objects.create(
                     dataset=dataset_for(options["source"], details), dry_run=options["dry_run"],
-                    options={"path": str(options["path"]), "crs": options["crs"], "mapping": mapping})
+                    options={"path": str(options["path"]), "crs": options["crs"], "mapping": mapping,
+                             "full": options["full"], "as_of": options["as_of"]})
                 run = import_file(run, path, mapping=mapping, crs=options["crs"], rejects_path=options["rejects"],
                                   batch_size=options["batch_size"], progress=bar.update, throttle=options["throttle"],
                                   on_start=lambda total: bar.reset(total=total))

@@ -33,7 +33,7 @@ class Command(BaseCommand):
 
     def differences(self):
         """Keys whose stored counts differ from a rebuild done inside a rolled-back transaction."""
-        key = "level, cx, cy, region, province, inner_class"
+        key = "level, cx, cy, region, province, inner_class, band"
         # A stored row may have dropped to zero (the rebuild has none); coordinate sums differ by float residues.
         same = " AND ".join([
             "coalesce(f.total, 0) = coalesce(s.total, 0)",

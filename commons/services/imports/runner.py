@@ -6,6 +6,7 @@ are then unchanged, the rest created).
 """
 
 import csv
+import datetime as dt
 import os
 import socket
 import time
@@ -22,7 +23,7 @@ from commons.services.territory import territory_problems
 
 from .errors import ImportFailure
 from .placement import SAMPLE_ATTEMPTS, MunicipalityShapes, place_points
-from .upsert import Record, plan_batch, write_plan
+from .upsert import Record, confirm_present, mark_missing, plan_batch, write_plan
 
 try:  # the audit trail names the import run as the context of every site it writes
     import pghistory
@@ -123,7 +124,25 @@ def run_records(job, items):
     if job.before_finish:
         job.rejects.flush()
         job.before_finish()
-    return finish_run(job.run, not_in_file=_not_in_file(job))
+    return finish_run(job.run, not_in_file=_not_in_file(job), marked_missing=_mark_missing(job))
+
+
+def as_of(run):
+    """The dataset's date a run confirms its sites as of: options["as_of"] (ISO date, midnight UTC), else the
+    run's start."""
+    day = (run.options or {}).get("as_of")
+    if day:
+        return dt.datetime.combine(dt.date.fromisoformat(day), dt.time.min, tzinfo=dt.timezone.utc)
+    return run.created_at or timezone.now()
+
+
+def _mark_missing(job):
+    """A full import (options["full"]) marks the dataset's sites the file no longer holds (never deletes them)."""
+    if job.run.dry_run or not (job.run.options or {}).get("full"):
+        return 0
+    with transaction.atomic(), _audit_context(job.run):
+        _lock_dataset(job.run.dataset_id)
+        return mark_missing(job.run.dataset_id, job.in_file - {""})
 
 
 def _not_in_file(job):
@@ -144,7 +163,8 @@ def _flush(job, batch, rejections):
         rejections = rejections + refused
         plan = plan_batch(run.dataset_id, valid, lock=not run.dry_run)
         if not run.dry_run:
-            write_plan(run.dataset_id, plan)
+            write_plan(run.dataset_id, plan, as_of=as_of(run))
+            confirm_present(run.dataset_id, [record.source_id for record in valid], as_of(run))
         _count(run, plan, rejections, processed)
     job.rejects.write(rejections)
     if job.progress:
@@ -265,11 +285,11 @@ def _dry_run_samples(report, plan):
                    for _pk, r, changed, _base in plan.updates[:max(0, REPORT_SAMPLE - len(updates))])
 
 
-def finish_run(run, *, not_in_file=0):
+def finish_run(run, *, not_in_file=0, marked_missing=0):
     run.refresh_from_db()
     run.status = ImportRun.Status.DONE
     run.finished_at = timezone.now()
-    run.report = {**run.report, "not_in_file": not_in_file}
+    run.report = {**run.report, "not_in_file": not_in_file, "marked_missing": marked_missing}
     run.save(update_fields=["status", "finished_at", "report"])
     if not run.dry_run:
         run.dataset.last_imported_at = run.finished_at

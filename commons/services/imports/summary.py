@@ -24,6 +24,9 @@ def summary_lines(run, *, seconds=None):
     if report.get("not_in_file"):
         lines.append(_("  %(count)d sites of this dataset are not in this file any more (kept in the registry).")
                      % {"count": report["not_in_file"]})
+    if report.get("marked_missing"):
+        lines.append(_("  %(count)d sites marked as no longer in the source (listed for moderators).")
+                     % {"count": report["marked_missing"]})
     if seconds is not None:
         lines.append(_("Finished in %(seconds).1f s.") % {"seconds": seconds})
     if run.dry_run:

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 
 import shapely
 from django.db import connection
+from django.utils import timezone
 
-from commons.models import Site, SiteStatus
+from commons.models import ConfirmerRole, Site, SiteStatus
 from commons.site_fields import GEOMETRY as GEOMETRY_IMPORT
 from commons.site_fields import MAPPED, column_defaults, import_fields, model_defaults
 
@@ -150,8 +151,9 @@ def stage_columns():
     )
 
 
-def write_plan(dataset_slug, plan):
-    """Apply a plan with COPY into a staging table, one INSERT and one UPDATE; returns ids of created sites."""
+def write_plan(dataset_slug, plan, *, as_of=None):
+    """Apply a plan with COPY into a staging table, one INSERT and one UPDATE; returns ids of created sites.
+    Created sites count as confirmed by the dataset `as_of` (its date; default now)."""
     stage = stage_columns()
     with connection.cursor() as cursor:
         columns = ", ".join(f"{name} {kind}" for name, kind in stage)
@@ -162,7 +164,7 @@ def write_plan(dataset_slug, plan):
         with cursor.cursor.copy(f"COPY import_stage ({', '.join(name for name, _ in stage)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        created = _insert(cursor, dataset_slug) if plan.creates else []
+        created = _insert(cursor, dataset_slug, as_of or timezone.now()) if plan.creates else []
         if plan.updates or plan.refreshes:
             cursor.execute(UPDATE_SQL)
     return created
@@ -182,23 +184,25 @@ def _stage_row(site_id, changed, record, source_data):
 
 # Set by the INSERT itself besides the imported columns; every other column gets its model default.
 BOOKKEEPING = ("id", "land_area_m2", "status", "hidden", "source", "source_id", "source_data", "version", "created_at",
-               "updated_at", "municipality", "province", "region", "location_3857")
+               "updated_at", "municipality", "province", "region", "location_3857", "last_confirmed_at",
+               "last_confirmed_by")
 
 
-def _insert(cursor, dataset_slug):
+def _insert(cursor, dataset_slug, as_of):
     extra = column_defaults(exclude={*VALUE_COLUMNS, *BOOKKEEPING})
     extra_names = "".join(f", {connection.ops.quote_name(name)}" for name, _ in extra)
     extra_values = ", %s" * len(extra)
     values = ", ".join(Site._meta.get_field(name).column for name in VALUE_COLUMNS)
     cursor.execute(
         f"""INSERT INTO commons_site ({values}, land_area_m2, status, hidden, source, source_id, source_data,
-                version, created_at, updated_at, municipality_id, province_id, region_id{extra_names})
+                version, created_at, updated_at, municipality_id, province_id, region_id, last_confirmed_at,
+                last_confirmed_by{extra_names})
             SELECT {values}, round(ST_Area(outline::geography)), status, false, %s, source_id, source_data, 1,
-                now(), now(), municipality_id, province_id, region_id{extra_values}
+                now(), now(), municipality_id, province_id, region_id, %s, %s{extra_values}
             FROM import_stage WHERE site_id IS NULL ORDER BY source_id
             ON CONFLICT (source, source_id) WHERE NOT (source_id::text = '') DO NOTHING
             RETURNING id""",
-        [dataset_slug, *[value for _, value in extra]],
+        [dataset_slug, as_of, ConfirmerRole.DATASET.value, *[value for _, value in extra]],
     )
     return [row[0] for row in cursor.fetchall()]
 
@@ -223,3 +227,28 @@ UPDATE commons_site s SET
 FROM import_stage u
 WHERE s.id = u.site_id
 """
+
+
+def confirm_present(dataset_slug, source_ids, as_of):
+    """Sites of the dataset this import still holds are confirmed by it as of its date (never moved back), and are
+    in the source again if a full import had missed them. Returns how many sites changed. Nothing else moves:
+    no version, no updated_at (a confirmation edits nothing)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE commons_site SET last_confirmed_at = greatest(last_confirmed_at, %s), "
+            "last_confirmed_by = CASE WHEN last_confirmed_at < %s THEN %s ELSE last_confirmed_by END, "
+            "missing_from_source_at = NULL "
+            "WHERE source = %s AND source_id = ANY(%s) "
+            "AND (last_confirmed_at < %s OR missing_from_source_at IS NOT NULL)",
+            [as_of, as_of, ConfirmerRole.DATASET.value, dataset_slug, list(source_ids), as_of])
+        return cursor.rowcount
+
+
+def mark_missing(dataset_slug, source_ids):
+    """After a full import: the dataset's sites it no longer holds are marked "no longer in the source" (kept,
+    never deleted; listed for moderators). Returns how many were newly marked."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE commons_site SET missing_from_source_at = now() WHERE source = %s AND source_id <> '' "
+            "AND missing_from_source_at IS NULL AND NOT (source_id = ANY(%s))", [dataset_slug, sorted(source_ids)])
+        return cursor.rowcount

@@ -5,12 +5,13 @@ from collections import defaultdict
 from django.shortcuts import render
 from django.urls import reverse
 
-from commons.models import Region, SiteKind, SiteStatus
+from commons.models import Freshness, Region, SiteKind, SiteStatus
 from mapping.web.forms import FILTER_STATUSES, FilterPanelForm
 from mapping.web.views.pages import map_config, page_search
 
 STATUSES = [value for value, _label in FILTER_STATUSES]
 KINDS = list(SiteKind.values)
+FRESHNESS = list(Freshness.values)
 
 
 def _counts(search):
@@ -39,6 +40,20 @@ def _row(region, cells, inner_count):
         "inner_share": round(100 * inner_count / total, 1) if total else None,
         "cells": {f"{kind}|{status}": n for (kind, status), n in cells.items()},
     }
+
+
+def _freshness_rows(search, rows):
+    """Per region (in the rows' order): sites fresh, ageing, stale, and the stale share; then Italy's totals."""
+    counts = defaultdict(lambda: dict.fromkeys(FRESHNESS, 0))
+    for region, name, n in (search.freshness_counts() if search else []):
+        counts[region][name] = n
+    table = []
+    for row in rows:
+        values = [counts[row["code"]][name] for name in FRESHNESS]
+        table.append({"code": row["code"], "name": row["name"], "map_url": row["map_url"], "values": values,
+                      "stale_share": round(100 * values[2] / sum(values), 1) if sum(values) else None})
+    totals = [sum(r["values"][i] for r in table) for i in range(len(FRESHNESS))]
+    return table, {"values": totals, "stale_share": round(100 * totals[2] / sum(totals), 1) if sum(totals) else None}
 
 
 def _map_link(params, region_code):
@@ -73,6 +88,7 @@ def _chart_data(rows):
         "totals": [r["total"] for r in rows],
         "mapLinks": [r["map_url"] for r in rows],
         "map": map_config(),
+        "freshness": FRESHNESS, "freshnessLabels": [str(Freshness(f).label) for f in FRESHNESS],
     }
 
 
@@ -85,14 +101,20 @@ def dashboard(request):
         row["map_url"] = _map_link(request.GET, region.code)
         rows.append(row)
     query = request.GET.urlencode()
+    freshness_rows, freshness_totals = _freshness_rows(search, rows)
+    chart_data = _chart_data(rows)
+    chart_data["byFreshness"] = [r["values"] for r in freshness_rows]
     return render(request, "mapping/dashboard.html", {
+        "freshness_rows": freshness_rows,
+        "freshness_totals": freshness_totals,
+        "freshness_labels": [Freshness(f).label for f in FRESHNESS],
         "form": FilterPanelForm(request.GET),
         "errors": errors,
         "rows": rows,
         "totals": _totals(rows),
         "status_labels": [SiteStatus(s).label for s in STATUSES],
         "kind_labels": [SiteKind(k).label for k in KINDS],
-        "chart_data": _chart_data(rows),
+        "chart_data": chart_data,
         "export_query": query,
         "stats_query": query,
         "claimed": search.sites().claimed().count() if search else 0,

@@ -6,7 +6,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from commons.models import Site, SiteKind, SiteStatus
+from django.db.models.expressions import RawSQL
+
+from commons.freshness import freshness_sql
+from commons.models import Freshness, Site, SiteKind, SiteStatus
 from mapping.web.context_processors import reverse_or_none
 from commons.search import FilterParamsError, site_search
 from mapping.web.forms import FilterPanelForm
@@ -19,6 +22,7 @@ SORTS = {
     "kind": ("kind", "id"),
     "status": ("status", "id"),
     "updated": ("updated_at", "id"),
+    "confirmed": ("last_confirmed_at", "id"),
 }
 DEFAULT_SORT = "-updated"
 PAGE_SIZE = 25
@@ -43,11 +47,14 @@ def _ordering(sort):
 def results_page(request, queryset):
     sort, ordering = _ordering(request.GET.get("sort", DEFAULT_SORT))
     rows = queryset.select_related("municipality", "province").only(
-        "id", "title", "kind", "status", "ownership", "updated_at", "land_area_m2",
+        "id", "title", "kind", "status", "ownership", "updated_at", "land_area_m2", "last_confirmed_at",
         "municipality__name", "province__acronym",
-    ).order_by(*ordering)
-    paginator = Paginator(rows, PAGE_SIZE)
-    return paginator.get_page(request.GET.get("page")), sort
+    ).annotate(freshness=RawSQL(freshness_sql('"commons_site"."last_confirmed_at"'), ())).order_by(*ordering)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = dict(Freshness.choices)
+    for site in page.object_list:
+        site.freshness_label = labels[site.freshness]  # the map's lighter and hatched points, written out
+    return page, sort
 
 
 def map_config():
@@ -65,6 +72,7 @@ def map_config():
         "labels": {
             "kinds": {value: str(label) for value, label in SiteKind.choices},
             "statuses": {value: str(label) for value, label in SiteStatus.choices},
+            "freshness": {value: str(label) for value, label in Freshness.choices},
             "openSite": _("Open the site's page"),
             "basemapOffline": _("The background map cannot be loaded: boundaries and sites are still shown."),
             "sitesError": _("Some sites could not be loaded. Try again in a moment."),

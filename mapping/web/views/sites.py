@@ -11,9 +11,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from commons.models import (
-    Cooperative, InnerAreaClass, ProposalStatus, Site, SiteSource, SiteStatus, Subscription, SubscriptionKind,
+    Cooperative, Freshness, InnerAreaClass, ProposalStatus, Site, SiteSource, SiteStatus, Subscription,
+    SubscriptionKind,
 )
 from commons.policy import can
+from commons.services.confirmations import CONFIRMABLE_STATUSES, already_confirmed
+from mapping.web.forms import ConfirmationForm
 from commons.services.imports import site_provenance
 from commons.site_fields import DETAIL, fields_for
 from mapping.read.geojson import site_detail as read_site_detail
@@ -25,9 +28,11 @@ def _page_site(feature):
     """What the page shows of a site: the members of the detail Feature, its point, and labels for its choices."""
     site = dict(feature["properties"])
     site["lon"], site["lat"] = feature["geometry"]["coordinates"]
-    site["updated_at"] = dt.datetime.fromisoformat(site["updated_at"])
+    for name in ("updated_at", "last_confirmed_at", "missing_from_source_at"):
+        site[name] = dt.datetime.fromisoformat(site[name]) if site[name] else None
     site["labels"] = {f.name: dict(f.model_field.flatchoices).get(site[f.name], site[f.name])
                       for f in fields_for(DETAIL) if f.choices}
+    site["labels"]["freshness"] = Freshness(site["freshness"]).label
     return site
 
 
@@ -93,7 +98,16 @@ def _actions(user, site):
         "unfollow_url": reverse_or_none("workflow:unfollow", subscription.pk) if subscription else None,
         "manage_url": reverse_or_none("workflow:site_manage", site.pk) if can(user, "site.verify", site=site) else None,
         "proposing_cooperatives": _proposing_cooperatives(user, site),
+        "confirm": _confirm_block(user, site),
     }
+
+
+def _confirm_block(user, site):
+    """"Is it still dormant?": whether this user may answer now (once a month), and the empty form."""
+    allowed = (user.is_authenticated and site.status in CONFIRMABLE_STATUSES
+               and can(user, "site.confirm", site=site))
+    return {"allowed": allowed, "done": allowed and already_confirmed(user, site.pk), "form": ConfirmationForm(),
+            "url": reverse("mapping:site_confirm", args=[site.pk]), "open": site.status in CONFIRMABLE_STATUSES}
 
 
 def site_detail(request, pk):

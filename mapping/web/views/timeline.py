@@ -24,6 +24,11 @@ ACTION_LABELS = {
     "proposal.withdraw": _("Proposal withdrawn"),
     "proposal.complete": _("Project completed"),
     "import": _("Updated by an import"),
+    "confirmation.still_dormant": _("Confirmed still dormant on the ground"),
+    "confirmation.change": _("Change reported on the ground"),
+    "confirmation.accepted": _("Reported change accepted"),
+    "confirmation.declined": _("Reported change declined"),
+    "site.change_accept": _("Reported change accepted"),
 }
 TIMELINE_LIMIT = 50
 

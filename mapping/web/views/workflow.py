@@ -12,12 +12,16 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from django.db.models.expressions import RawSQL
+
 from commons.errors import ConflictError, RegistryValidationError
+from commons.freshness import freshness_sql
 from commons.models import (
-    Cooperative, LegalInstrument, MunicipalityStaff, Proposal, ProposalStatus, Site, SiteStatus, SubscriptionKind,
+    ChangeStatus, Confirmation, Cooperative, LegalInstrument, MunicipalityStaff, Proposal, ProposalStatus, Site,
+    SiteStatus, SubscriptionKind,
 )
 from commons.policy import can, is_moderator
-from commons.services import lifecycle, proposals, roles, subscriptions
+from commons.services import lifecycle, proposals, rechecks, roles, subscriptions
 
 
 
@@ -25,16 +29,53 @@ def _territory(user):
     return list(MunicipalityStaff.objects.filter(user=user, approved=True).values_list("municipality_id", flat=True))
 
 
+TABS = ("todo", "recheck", "changes", "sources")
+RECHECK_SHOWN = 200
+
+
 @login_required
 def work_queue(request):
+    """Tabs (links: no JavaScript needed): to do, to re-check (bulk confirm), proposed changes, and for moderators
+    the sites no longer in their source. Staff see their territory; moderators what has no staff (and hidden or
+    merged sites, cooperatives and staff requests)."""
     moderator = is_moderator(request.user)
     territory = _territory(request.user)
     if not moderator and not territory:
         raise PermissionDenied(_("The work queue is for municipality staff and moderators."))
+    tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "todo"
+    if tab == "sources" and not moderator:
+        tab = "todo"
+    routed = _routed_sites(moderator, territory)
+    context = {"moderator": moderator, "tab": tab, "recheck_count": _to_recheck(moderator, territory).count(),
+               "changes_count": _proposed_changes(routed).count()}
+    context.update(TAB_CONTEXT[tab](moderator, territory, routed))
+    return render(request, "workflow/work_queue.html", context)
+
+
+def _routed_sites(moderator, territory):
+    """Sites whose proposed changes and re-checks come to this queue: the staff's territory; for moderators, the
+    municipalities without approved staff."""
+    if not moderator:
+        return Site.objects.filter(municipality__in=territory)
+    staffed = MunicipalityStaff.objects.filter(approved=True).values("municipality_id")
+    return Site.objects.exclude(municipality__in=staffed)
+
+
+def _to_recheck(moderator, territory):
+    if not moderator:
+        return rechecks.sites_to_recheck(territory)
+    staffed = MunicipalityStaff.objects.filter(approved=True).values("municipality_id")
+    return rechecks.sites_to_recheck().exclude(municipality__in=staffed)
+
+
+def _proposed_changes(routed):
+    return Confirmation.objects.filter(change_status=ChangeStatus.PROPOSED, site__in=routed.filter(hidden=False))
+
+
+def _todo_context(moderator, territory, routed):
     sites = Site.objects.select_related("municipality") if moderator else Site.objects.filter(municipality__in=territory)
     today = timezone.localdate()
-    context = {
-        "moderator": moderator,
+    return {
         "reports": sites.filter(status=SiteStatus.REPORTED, hidden=False).order_by("created_at")[:200],
         "proposals": Proposal.objects.filter(site__in=sites, status=ProposalStatus.SUBMITTED)
         .select_related("site", "cooperative").order_by("created_at")[:200],
@@ -45,7 +86,26 @@ def work_queue(request):
         "staff_requests": MunicipalityStaff.objects.filter(approved=False).select_related("user", "municipality") if moderator else [],
         "hidden": Site.objects.filter(Q(hidden=True) | Q(status=SiteStatus.DUPLICATE))[:100] if moderator else [],
     }
-    return render(request, "workflow/work_queue.html", context)
+
+
+def _recheck_context(moderator, territory, routed):
+    sites = _to_recheck(moderator, territory).select_related("municipality").annotate(
+        freshness=RawSQL(freshness_sql('"commons_site"."last_confirmed_at"'), ()))
+    return {"to_recheck": sites[:RECHECK_SHOWN], "recheck_shown": RECHECK_SHOWN}
+
+
+def _changes_context(moderator, territory, routed):
+    changes = _proposed_changes(routed).select_related("site__municipality", "photo").order_by("created_at")
+    return {"changes": changes[:200]}
+
+
+def _sources_context(moderator, territory, routed):
+    missing = Site.objects.filter(missing_from_source_at__isnull=False).select_related("municipality")
+    return {"missing": missing.order_by("-missing_from_source_at")[:200]}
+
+
+TAB_CONTEXT = {"todo": _todo_context, "recheck": _recheck_context, "changes": _changes_context,
+               "sources": _sources_context}
 
 
 @login_required

@@ -2,7 +2,7 @@
 import '../ui.js';
 import { readConfig } from '../events.js';
 import { initAreaSelects, queryFromForm } from '../filters.js';
-import { choropleth, innerChart, kindChart, statusChart } from '../charts.js';
+import { choropleth, freshnessChart, innerChart, kindChart, statusChart } from '../charts.js';
 
 const data = readConfig('dashboard-data');
 const form = document.getElementById('filters');
@@ -16,5 +16,6 @@ form.addEventListener('submit', (event) => {
 
 statusChart(document.getElementById('chart-status'), data);
 kindChart(document.getElementById('chart-kind'), data);
+freshnessChart(document.getElementById('chart-freshness'), data);
 innerChart(document.getElementById('chart-inner'), data, document.getElementById('inner-title').textContent);
 choropleth(document.getElementById('choropleth'), document.getElementById('choropleth-scale'), data);

@@ -81,7 +81,8 @@ function popupContent(item) {
   }
   const facts = document.createElement('p');
   facts.className = 'mb-0 small';
-  facts.textContent = [config.labels.kinds[p.kind], config.labels.statuses[p.status], p.municipality].filter(Boolean).join(' · ');
+  facts.textContent = [config.labels.kinds[p.kind], config.labels.statuses[p.status], config.labels.freshness[p.freshness],
+    p.municipality].filter(Boolean).join(' · ');
   wrapper.append(title, facts);
   return wrapper;
 }

@@ -15,7 +15,7 @@ from PIL import Image
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from commons.models import CooperativeMembership, IdempotencyKey, Photo, Proposal, Site, Subscription
+from commons.models import Confirmation, CooperativeMembership, IdempotencyKey, Photo, Proposal, Site, Subscription
 from commons.services.idempotency import idempotency_claim
 from commons.services.lifecycle import site_verify
 from commons.services.sites import site_report
@@ -87,8 +87,14 @@ def _subscription_endpoint(user):
         post_json, lambda: Subscription.objects.count()
 
 
+def _confirmation_endpoint(user):
+    site = SiteFactory()
+    return f"{SITES}{site.pk}/confirmations/", {"answer": "still_dormant"}, \
+        {"answer": "still_dormant", "note": "Visto oggi"}, post_json, lambda: Confirmation.objects.count()
+
+
 ENDPOINTS = {"sites": _site_endpoint, "photos": _photo_endpoint, "proposals": _proposal_endpoint,
-             "subscriptions": _subscription_endpoint}
+             "subscriptions": _subscription_endpoint, "confirmations": _confirmation_endpoint}
 
 
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))

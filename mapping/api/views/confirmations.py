@@ -17,10 +17,11 @@ from commons.models import Answer, Confirmation, Site, Via
 from commons.models.confirmations import NOTE_MAX_LENGTH
 from commons.services.confirmations import change_accept, change_decline, site_confirm
 from mapping.api.parsers import SafeJSONParser
-from mapping.api.schema import error_responses
+from mapping.api.schema import IDEMPOTENCY_KEY, IDEMPOTENCY_RESPONSES, error_responses
 from mapping.api.serializers import StrictSerializer
 from mapping.api.views.base import AUTHENTICATION
 from mapping.read.errors import PayloadTooLarge
+from mapping.read.idempotency import idempotent
 
 MULTIPART_SLACK = 64 * 1024
 
@@ -61,7 +62,10 @@ class SiteConfirmationCreate(APIView):
 
     @extend_schema(operation_id="sites_confirmations_create", summary="Confirm a site on the ground",
                    request={"application/json": ConfirmationInput, "multipart/form-data": ConfirmationInput},
-                   responses={201: ConfirmationOutput, **error_responses(400, 401, 403, 404, 409, 413, 415)})
+                   parameters=[IDEMPOTENCY_KEY],
+                   responses={201: ConfirmationOutput, **error_responses(400, 401, 403, 404, 409, 413, 415),
+                              **IDEMPOTENCY_RESPONSES})
+    @idempotent
     def post(self, request, pk):
         declared = request.META.get("CONTENT_LENGTH") or "0"
         if declared.isdigit() and int(declared) > settings.PHOTO_MAX_BYTES + MULTIPART_SLACK:

@@ -76,9 +76,10 @@ CROSSED = ("((s.last_confirmed_at >= least(old_fresh, new_fresh) AND s.last_conf
            " OR (s.last_confirmed_at >= least(old_stale, new_stale) AND s.last_confirmed_at < greatest(old_stale, new_stale)))")
 
 
-def apply_sql(source):
+def apply_sql(source, band="src.band", join="", having=""):
     """Add to the aggregates the rows of `source` (columns sign, kind, status, ownership, region_id, province_id,
-    band, inner_class, x, y; sign -1 removes). Rows are upserted in key order so concurrent writers cannot deadlock."""
+    band, inner_class, x, y; sign -1 removes). Rows are upserted in key order so concurrent writers cannot deadlock.
+    `band`, `join` and `having` let migration 0012 add rows over every band and skip keys a write leaves as they are."""
     return f"""
 WITH src AS ({source}),
 keyed AS (
@@ -88,11 +89,11 @@ keyed AS (
     src.region_id AS region,
     CASE WHEN g.by_province THEN src.province_id ELSE '' END AS province,
     CASE WHEN g.by_province THEN coalesce(src.inner_class, '') ELSE '' END AS inner_class,
-    src.band,
+    {band},
     coalesce({MAIN_SLOT}, commons_site_aggregate_unknown(src.kind, src.status, src.ownership)) AS slot,
     {OWNERSHIP_SLOT} AS ownership_slot,
     src.sign, src.x, src.y
-  FROM src CROSS JOIN (VALUES {KEYS}) AS g(level, by_province)
+  FROM src CROSS JOIN (VALUES {KEYS}) AS g(level, by_province){join}
 ),
 slots AS (
   SELECT level, cx, cy, region, province, inner_class, band, slot, ownership_slot,
@@ -106,7 +107,7 @@ keys AS (
                                   {MAIN_SIZE}) AS cum_main,
     commons_site_aggregate_prefix(array_agg(ownership_slot) FILTER (WHERE n <> 0),
                                   array_agg(n) FILTER (WHERE n <> 0), {OWNERSHIP_SIZE}) AS cum_ownership
-  FROM slots GROUP BY level, cx, cy, region, province, inner_class, band
+  FROM slots GROUP BY level, cx, cy, region, province, inner_class, band{having}
 )
 INSERT INTO commons_siteaggregate AS a
   (level, cx, cy, region, province, inner_class, band, total, sum_x, sum_y, cum_main, cum_ownership)
@@ -136,12 +137,15 @@ def moved_between_classes(sign, side):
             f"WHERE o.inner_area_class IS DISTINCT FROM n.inner_area_class AND {VISIBLE}")
 
 
-def trigger_function(name, source):
-    return (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
-            f"{apply_sql(source)};\n  RETURN NULL;\nEND $$;")
+def build(apply_sql):
+    """(HELPERS, TRIGGERS, REFRESH): the SQL functions writing the aggregates through `apply_sql` (migration
+    0012 builds them again with its own)."""
+    def trigger_function(name, source):
+        return (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+                f"{apply_sql(source)};\n  RETURN NULL;\nEND $$;")
 
 
-HELPERS = f"""
+    HELPERS = f"""
 ALTER TABLE commons_siteaggregate ALTER COLUMN cum_main SET STORAGE PLAIN,
   ALTER COLUMN cum_ownership SET STORAGE PLAIN;
 
@@ -194,14 +198,14 @@ BEGIN
 END $$;
 """
 
-TRIGGERS = "\n".join([
-    trigger_function("commons_site_aggregates_inserted", sites("new_rows", 1)),
-    trigger_function("commons_site_aggregates_deleted", sites("old_rows", -1)),
-    trigger_function("commons_site_aggregates_updated", f"{sites('old_rows', -1, unchanged_in('new_rows'))} "
-                                                        f"UNION ALL {sites('new_rows', 1, unchanged_in('old_rows'))}"),
-    trigger_function("commons_municipality_aggregates_updated",
-                     f"{moved_between_classes(-1, 'o')} UNION ALL {moved_between_classes(1, 'n')}"),
-    """
+    TRIGGERS = "\n".join([
+        trigger_function("commons_site_aggregates_inserted", sites("new_rows", 1)),
+        trigger_function("commons_site_aggregates_deleted", sites("old_rows", -1)),
+        trigger_function("commons_site_aggregates_updated", f"{sites('old_rows', -1, unchanged_in('new_rows'))} "
+                                                            f"UNION ALL {sites('new_rows', 1, unchanged_in('old_rows'))}"),
+        trigger_function("commons_municipality_aggregates_updated",
+                         f"{moved_between_classes(-1, 'o')} UNION ALL {moved_between_classes(1, 'n')}"),
+        """
 CREATE OR REPLACE FUNCTION commons_site_aggregates_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   DELETE FROM commons_siteaggregate;
@@ -224,20 +228,8 @@ CREATE TRIGGER commons_municipality_aggregates_update AFTER UPDATE ON commons_mu
 SELECT commons_site_aggregates_rebuild();
 """])
 
-DROP = """
-DROP TRIGGER IF EXISTS commons_site_aggregates_insert ON commons_site;
-DROP TRIGGER IF EXISTS commons_site_aggregates_update ON commons_site;
-DROP TRIGGER IF EXISTS commons_site_aggregates_delete ON commons_site;
-DROP TRIGGER IF EXISTS commons_site_aggregates_truncate ON commons_site;
-DROP TRIGGER IF EXISTS commons_municipality_aggregates_update ON commons_municipality;
-DROP FUNCTION IF EXISTS commons_site_aggregates_inserted(), commons_site_aggregates_deleted(),
-  commons_site_aggregates_updated(), commons_site_aggregates_truncated(), commons_municipality_aggregates_updated(),
-  commons_site_aggregates_rebuild(), commons_site_aggregates_add_sites(bigint),
-  commons_site_aggregate_unknown(text, text, text), commons_int_array_add(integer[], integer[]),
-  commons_site_aggregate_prefix(integer[], integer[], integer);
-"""
 
-REFRESH = f"""
+    REFRESH = f"""
 CREATE OR REPLACE FUNCTION commons_site_aggregates_refresh_bands(p_fresh_months integer, p_stale_months integer)
 RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
@@ -267,6 +259,23 @@ BEGIN
   RETURN moved;
 END $$;
 """
+    return HELPERS, TRIGGERS, REFRESH
+
+
+DROP = """
+DROP TRIGGER IF EXISTS commons_site_aggregates_insert ON commons_site;
+DROP TRIGGER IF EXISTS commons_site_aggregates_update ON commons_site;
+DROP TRIGGER IF EXISTS commons_site_aggregates_delete ON commons_site;
+DROP TRIGGER IF EXISTS commons_site_aggregates_truncate ON commons_site;
+DROP TRIGGER IF EXISTS commons_municipality_aggregates_update ON commons_municipality;
+DROP FUNCTION IF EXISTS commons_site_aggregates_inserted(), commons_site_aggregates_deleted(),
+  commons_site_aggregates_updated(), commons_site_aggregates_truncated(), commons_municipality_aggregates_updated(),
+  commons_site_aggregates_rebuild(), commons_site_aggregates_add_sites(bigint),
+  commons_site_aggregate_unknown(text, text, text), commons_int_array_add(integer[], integer[]),
+  commons_site_aggregate_prefix(integer[], integer[], integer);
+"""
+
+HELPERS, TRIGGERS, REFRESH = build(apply_sql)
 
 DROP = DROP.replace("commons_site_aggregates_rebuild(),", "commons_site_aggregates_rebuild(), "
                     "commons_site_aggregates_refresh_bands(integer, integer), commons_site_band(timestamptz),")

@@ -24,8 +24,10 @@ user triggers (the demo seeder's COPY) call `add_sites` afterwards; `manage.py r
 everything. The value lists below are frozen into those SQL functions: changing a choice of Site needs a new
 migration that recreates them (tests/commons/test_aggregates.py fails until then).
 
-Freshness (commons.freshness) depends on the current date, so no count can hold it for good. Every key is
-also split by `band`, the site's freshness (0 fresh, 1 ageing, 2 stale) as of the day in commons_freshnessclock;
+Freshness (commons.freshness) depends on the current date, so no count can hold it for good. Every key has a
+row over every band (`band` = EVERY_BAND, -1: what reads without a freshness filter use) and rows split by `band`,
+the site's freshness (0 fresh, 1 ageing, 2 stale) as of the day in commons_freshnessclock (migration 0012: an
+unfiltered read then reads as many rows as before bands existed; writes skip the keys they leave unchanged);
 the triggers compute it from last_confirmed_at and that clock, and `refresh_bands()` (run by manage.py
 send_rechecks, e.g. hourly) moves the few sites whose band changed since (a day at 1M sites: ~2,700) and sets the
 clock to today, in one transaction that writers wait for. A Selection with a freshness filter is answered only
@@ -155,8 +157,9 @@ class Selection:
         """Whether rows split by province and inner-areas class are needed (rather than per region)."""
         return self.provinces is not None or self.inner_classes is not None
 
-    def area_conditions(self):
-        """(SQL conditions, params) on the key columns."""
+    def area_conditions(self, banded=False):
+        """(SQL conditions, params) on the key columns: the rows over every band unless a freshness filter (or
+        `banded`, to group by band) asks for the rows per band."""
         conditions, params = [], []
         for column, values in (("region", self.regions), ("province", self.provinces),
                                ("inner_class", self.inner_classes)):
@@ -166,6 +169,8 @@ class Selection:
         if self.freshness is not None:
             conditions.append("band = ANY(%s)")
             params.append(sorted(BANDS.index(name) for name in self.freshness if name in BANDS))
+        else:
+            conditions.append("band >= 0" if banded else f"band = {EVERY_BAND}")
         return conditions, params
 
     def count_sql(self, statuses=None, kinds=None):
@@ -177,6 +182,7 @@ class Selection:
 
 
 BANDS = ("fresh", "ageing", "stale")  # frozen into migration 0011 (commons_site_band)
+EVERY_BAND = -1  # the rows over every band (migration 0012)
 CLOCK_CHECK_SECONDS = 60
 _clock = {"until": 0.0}
 
@@ -286,7 +292,7 @@ class SiteAggregateQuerySet(models.QuerySet):
     def region_freshness_counts(self, selection):
         """[(region, freshness name, count)] with count > 0, sorted: the bands as of the clock's day (callers
         check bands_current())."""
-        conditions, params = selection.area_conditions()
+        conditions, params = selection.area_conditions(banded=True)
         conditions.insert(0, "province <> ''" if selection.by_province else "province = ''")
         sql = (f"SELECT region, band, sum({selection.count_sql()}) FROM commons_siteaggregate WHERE level = 0 AND "
                f"{' AND '.join(conditions)} GROUP BY region, band")
@@ -295,15 +301,18 @@ class SiteAggregateQuerySet(models.QuerySet):
             rows = cursor.fetchall()
         return sorted((region, BANDS[band], int(count)) for region, band, count in rows if count)
 
-    def counts_state(self):
-        """A text that changes whenever any count at level 0 (what region × kind × status counts read) changes:
-        the transaction and command that wrote each row's current version (xmin, cmin), in key order. A row
-        version is written once, by one command of one transaction, so equal texts mean equal counts (also
-        inside a transaction that changes the same row twice: the command differs)."""
+    def counts_state(self, banded=False):
+        """A text that changes whenever a count at level 0 that region × kind × status counts read changes (the
+        rows over every band, or per band when `banded`: a freshness filter): the transaction and command that
+        wrote each row's current version (xmin, cmin), in key order. A row version is written once, by one
+        command of one transaction, so equal texts mean equal counts (also inside a transaction that changes
+        the same row twice: the command differs). A confirmation moving a site's band leaves the rows over
+        every band unwritten, so unfiltered answers stay kept."""
         with connections[self.db].cursor() as cursor:
             cursor.execute("SELECT coalesce(md5(string_agg(xmin || ':' || cmin, ',' "
                            "ORDER BY region, province, inner_class, band, cx, cy)), '') "
-                           "FROM commons_siteaggregate WHERE level = 0")
+                           f"FROM commons_siteaggregate WHERE level = 0 AND band {'>= 0' if banded else '= %s'}",
+                           [] if banded else [EVERY_BAND])
             return cursor.fetchone()[0]
 
     def count_matching(self, selection):
@@ -322,7 +331,8 @@ class SiteAggregateQuerySet(models.QuerySet):
         condition = "province = ''" if area == "region" else "province <> ''"
         with connections[self.db].cursor() as cursor:
             cursor.execute(f"SELECT {area}, sum(total) FROM commons_siteaggregate WHERE level = 0 AND {condition} "
-                           f"AND {area} = ANY(%s) GROUP BY {area} HAVING sum(total) > 0", [list(codes)])
+                           f"AND band = %s AND {area} = ANY(%s) GROUP BY {area} HAVING sum(total) > 0",
+                           [EVERY_BAND, list(codes)])
             return dict(cursor.fetchall())
 
 
@@ -336,7 +346,7 @@ class SiteAggregate(models.Model):
     region = models.CharField(max_length=6)
     province = models.CharField(max_length=6, blank=True)
     inner_class = models.CharField(max_length=1, blank=True)
-    band = models.SmallIntegerField()  # index in BANDS, as of FreshnessClock.as_of
+    band = models.SmallIntegerField()  # index in BANDS as of FreshnessClock.as_of, or EVERY_BAND
     total = models.IntegerField()
     sum_x = models.FloatField()
     sum_y = models.FloatField()
@@ -350,7 +360,7 @@ class SiteAggregate(models.Model):
 
     def __str__(self):
         return (f"level {self.level} ({self.cx}, {self.cy}) {self.region}/{self.province}/{self.inner_class} "
-                f"{BANDS[self.band]}")
+                f"{'every band' if self.band == EVERY_BAND else BANDS[self.band]}")
 
 
 class FreshnessClock(models.Model):

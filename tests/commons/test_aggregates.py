@@ -21,7 +21,7 @@ from commons.freshness import cutoffs
 from commons.grid import WORLD_HALF as WORLD
 from commons.models import FreshnessClock, Ownership, Site, SiteAggregate, SiteKind, SiteStatus
 from commons.models.aggregates import (
-    GRID_LEVELS, KINDS, OWNERSHIPS, STATUSES, Selection, bands_current, forget_bands_check, main_slot,
+    EVERY_BAND, GRID_LEVELS, KINDS, OWNERSHIPS, STATUSES, Selection, bands_current, forget_bands_check, main_slot,
     ownership_slot, refresh_bands, tile_grid,
 )
 from commons.services.demo import seed_demo
@@ -66,8 +66,9 @@ def expected():
     rows = Site.objects.visible().values_list("status", "kind", "ownership", "region_id", "province_id",
                                               "municipality__inner_area_class", "last_confirmed_at", "location_3857")
     for status, kind, ownership, region, province, inner, confirmed, point in rows:
-        for key in keys_of((region, province, inner or "", band_of(confirmed, clock), point.x, point.y)):
-            counts[key][(status, kind, ownership)] += 1
+        for band in (band_of(confirmed, clock), EVERY_BAND):  # its band's rows and the rows over every band
+            for key in keys_of((region, province, inner or "", band, point.x, point.y)):
+                counts[key][(status, kind, ownership)] += 1
     return dict(counts)
 
 
@@ -309,6 +310,33 @@ def test_a_confirmation_moves_a_site_to_the_fresh_band():
     stale = Site.objects.order_by("last_confirmed_at").first()
     Site.objects.filter(pk=stale.pk).update(last_confirmed_at=timezone.now())
     assert_current()
+
+
+def test_a_change_of_band_alone_leaves_the_rows_over_every_band_unwritten():
+    """What keeps unfiltered stats answers (and their ETags) across confirmations and the daily refresh."""
+    seed_demo(sites=300, seed=5)
+    refresh_bands()
+    unfiltered, banded = SiteAggregate.objects.counts_state(), SiteAggregate.objects.counts_state(banded=True)
+    stale = Site.objects.order_by("last_confirmed_at").first()
+    Site.objects.filter(pk=stale.pk).update(last_confirmed_at=timezone.now())
+    assert SiteAggregate.objects.counts_state() == unfiltered
+    assert SiteAggregate.objects.counts_state(banded=True) != banded
+    assert_current()
+    Site.objects.filter(pk=stale.pk).update(kind=SiteKind.VILLAGE if stale.kind != SiteKind.VILLAGE else SiteKind.LAND)
+    assert SiteAggregate.objects.counts_state() != unfiltered
+    assert_current()
+
+
+def test_reads_without_a_freshness_filter_read_only_the_rows_over_every_band():
+    seed_demo(sites=300, seed=7)
+    refresh_bands()
+    every = Selection()
+    assert SiteAggregate.objects.count_matching(every) == Site.objects.visible().count()
+    by_band = sum(SiteAggregate.objects.count_matching(Selection(freshness=(name,)))
+                  for name in ("fresh", "ageing", "stale"))
+    assert by_band == Site.objects.visible().count()
+    sql, params = SiteAggregate.objects.cells_sql(every, 5, 17, 11)
+    assert f"band = {EVERY_BAND}" in sql
 
 
 def test_refreshing_the_bands_moves_the_sites_that_crossed_a_threshold_since_the_clock_s_day():

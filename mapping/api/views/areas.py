@@ -139,7 +139,7 @@ class Stats(APIView):
         search = site_search(request.query_params)
         if search.selection is None:  # a filter the precomputed counts cannot answer: counted live, never kept
             return HttpResponse(_stats_body(search.counts()), content_type="application/json")
-        state = SiteAggregate.objects.counts_state()
+        state = SiteAggregate.objects.counts_state(banded=search.selection.freshness is not None)
         cached = _STATS_CACHE.get(search.key)
         if cached is None or cached[0] != state:
             body = _stats_body(search.counts())

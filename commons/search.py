@@ -315,6 +315,10 @@ class SiteFilterSet(django_filters.FilterSet):
     confirmed_since = ParamFilter(SinceField, lambda qs, v: qs.filter(last_confirmed_at__gte=v),
                                   help_text=gettext_lazy("Sites last confirmed on the ground on or after this ISO 8601 "
                                                          "date or date-time."))
+    missing_from_source = ParamFilter(
+        BooleanParamField, lambda qs, v: qs.filter(missing_from_source_at__isnull=not v),
+        help_text=gettext_lazy("true: sites a full re-import of their dataset no longer holds (kept in the registry); "
+                               "false: the others."))
     freshness = _choices_q(freshness_q, Freshness.values, gettext_lazy(
         "How recently the site was confirmed on the ground: fresh (under REGISTRY_FRESH_MONTHS, 12 by default), "
         "ageing, stale (over REGISTRY_STALE_MONTHS, 24 by default)."))

@@ -99,6 +99,7 @@ class RecheckReason(models.TextChoices):
     REPORTER = "reporter", _("you reported it")
     FOLLOWER = "follower", _("you follow it")
     STAFF = "staff", _("you are staff of its municipality")
+    AREA = "area", _("you follow its municipality or an area around it")
 
 
 class RecheckRequest(models.Model):

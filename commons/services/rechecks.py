@@ -4,8 +4,10 @@
 
 1. `refresh_bands()` (commons.models.aggregates): the precomputed counts' freshness bands move to today;
 2. `recheck_enqueue()`: one RecheckRequest per (site, person, band, cycle) for the dormant sites (reported,
-   verified) that are ageing or stale, for their reporter, the people following the site and the approved staff
-   of its municipality, if their e-mail is verified and they did not unsubscribe. The unique key makes it once
+   verified) that are ageing or stale, for their reporter, the people following the site, the approved staff
+   of its municipality and the people following its municipality or a drawn area around it (not those following
+   a whole region or province: hundreds of questions a month would ask nobody in particular), if their e-mail is
+   verified and they did not unsubscribe; a person asked for several reasons is asked once, for the closest. The unique key makes it once
    per period: a cycle is the site's last confirmation, so the next question comes only after it ages again.
    Sites with a change waiting for a decision are not asked about;
 3. `recheck_deliver()`: one e-mail per person with their pending requests (at most
@@ -45,7 +47,7 @@ def _enqueue_sql():
     user_table, email_table = get_user_model()._meta.db_table, EmailAddress._meta.db_table
     return f"""
 WITH due AS (
-  SELECT s.id, s.municipality_id, s.reporter_id, s.last_confirmed_at,
+  SELECT s.id, s.municipality_id, s.reporter_id, s.last_confirmed_at, s.location,
          CASE WHEN s.last_confirmed_at >= {STALE_BEFORE} THEN 'ageing' ELSE 'stale' END AS band
   FROM commons_site s
   WHERE NOT s.hidden AND s.status = ANY(%s) AND s.last_confirmed_at < {FRESH_FROM}
@@ -60,6 +62,12 @@ people AS (
   UNION ALL
   SELECT d.id, d.band, d.last_confirmed_at, st.user_id, 'staff', 3
     FROM due d JOIN commons_municipalitystaff st ON st.municipality_id = d.municipality_id AND st.approved
+  UNION ALL
+  SELECT d.id, d.band, d.last_confirmed_at, a.user_id, 'area', 4
+    FROM due d JOIN commons_subscription a ON a.kind = 'municipality' AND a.municipality_id = d.municipality_id
+  UNION ALL
+  SELECT d.id, d.band, d.last_confirmed_at, a.user_id, 'area', 4
+    FROM due d JOIN commons_subscription a ON a.kind = 'polygon' AND ST_Intersects(a.polygon, d.location)
 )
 INSERT INTO commons_recheckrequest (site_id, user_id, band, cycle, reason, created_at)
 SELECT DISTINCT ON (p.id, p.user_id) p.id, p.user_id, p.band, p.last_confirmed_at, p.reason, now()

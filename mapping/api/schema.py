@@ -22,6 +22,7 @@ FILTER_EXAMPLES = {
     "within": '{"type":"Polygon","coordinates":[[[12.3,41.8],[12.6,41.8],[12.6,42.0],[12.3,42.0],[12.3,41.8]]]}',
     "near": "12.4922,41.8902", "radius": "2000", "area_min": "100", "area_max": "50000",
     "updated_since": "2024-01-01", "confirmed_since": "2025-01-01", "freshness": "ageing,stale",
+    "missing_from_source": "true",
 }
 
 

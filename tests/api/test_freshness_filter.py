@@ -173,3 +173,19 @@ def test_the_dashboard_counts_freshness_per_region_as_the_stats_do(sites):
         cursor.execute("UPDATE commons_freshnessclock SET as_of = as_of - 3")
     forget_bands_check()
     assert site_search({"kind": "land"}).freshness_counts() == live  # the live GROUP BY says the same
+
+
+def test_sites_no_longer_in_their_source_are_one_filter_for_every_face(client, sites):
+    marked = sorted(sites)[::5]
+    Site.objects.filter(pk__in=marked).update(missing_from_source_at=timezone.now())
+    for query, expected in (("missing_from_source=true", set(marked)),
+                            ("missing_from_source=false", set(sites) - set(marked)),
+                            ("missing_from_source=true&freshness=stale",
+                             {pk for pk in marked if sites[pk] == Freshness.STALE})):
+        assert _list_ids(client, query) == expected, query
+        assert _csv_ids(client, query) == expected, query
+        assert _tile_ids(client, query) == expected, query
+        assert _cluster_total(client, query) == len(expected), query
+        assert client.get(f"/api/v1/stats/?{query}").json()["total"] == len(expected), query
+    bad = client.get("/api/v1/sites/?missing_from_source=forse")
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "missing_from_source"

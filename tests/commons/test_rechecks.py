@@ -60,6 +60,28 @@ def test_the_reporter_followers_and_staff_are_asked_once_about_an_ageing_site():
     assert recheck_enqueue() == 0  # once per period
 
 
+def test_people_following_its_municipality_or_a_drawn_area_around_it_are_asked_too():
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+
+    site = aged(SiteFactory(), 400)  # Roma
+    around = MultiPolygon(Polygon.from_bbox((12.4, 41.8, 12.6, 42.0)), srid=4326)
+    elsewhere = MultiPolygon(Polygon.from_bbox((9.1, 45.4, 9.3, 45.5)), srid=4326)
+    subscription_create(user=verified_user(email="comune@example.org"), kind=SubscriptionKind.MUNICIPALITY,
+                        area_code="058091")
+    subscription_create(user=verified_user(email="zona@example.org"), kind=SubscriptionKind.POLYGON, polygon=around)
+    subscription_create(user=verified_user(email="milano@example.org"), kind=SubscriptionKind.POLYGON,
+                        polygon=elsewhere)
+    both = verified_user(email="both@example.org")
+    follow(both, site)
+    subscription_create(user=both, kind=SubscriptionKind.MUNICIPALITY, area_code="058091")
+    subscription_create(user=verified_user(email="lazio@example.org"), kind=SubscriptionKind.REGION, area_code="12")
+    assert recheck_enqueue() == 3
+    assert asked() == [(site.pk, "both@example.org", "ageing", "follower"),
+                       (site.pk, "comune@example.org", "ageing", "area"),
+                       (site.pk, "zona@example.org", "ageing", "area")]
+    assert recheck_enqueue() == 0
+
+
 def test_the_stale_period_asks_again_and_a_confirmation_starts_a_new_cycle():
     follower = verified_user()
     site = aged(SiteFactory(), 400)

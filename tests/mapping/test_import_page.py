@@ -187,3 +187,45 @@ def test_the_run_goes_on_in_the_background_and_the_page_polls_it(client, setting
     assert (status["status"], status["created"], status["rejected"], status["percent"]) == ("done", 4, 6, 100), status
     assert not Site.objects.exists()  # still only a dry run
     assert (tmp_path / "logs" / f"{status['id']}.log").read_text().strip()  # the command's summary, off /media/
+
+
+@pytest.mark.django_db
+def test_a_full_import_from_the_page_dates_its_sites_and_marks_what_the_file_no_longer_holds(client, moderator,
+                                                                                                 inline):
+    import datetime as dt
+
+    first = client.post(reverse("opendata:import"), new_dataset_form(upload("sites_4326.geojson"), as_of="2025-05-05"))
+    client.post(reverse("opendata:import_confirm", args=[ImportRun.objects.get().pk]))
+    dataset = SourceDataset.objects.get(slug="inventario-di-prova")
+    sites = Site.objects.filter(source=dataset.slug)
+    assert first.status_code == 302 and sites.count() == 4
+    assert set(sites.values_list("last_confirmed_at", flat=True)) == {dt.datetime(2025, 5, 5, tzinfo=dt.timezone.utc)}
+    dropped = sites.order_by("pk").first()
+    Site.objects.filter(pk=dropped.pk).update(source_id="removed-from-the-file")  # as if the file lost that row
+
+    client.post(reverse("opendata:import"), {"file": upload("sites_4326.geojson"), "dataset": dataset.slug,
+                                             "crs": "", "full": "on", "as_of": "2026-02-01"})
+    dry = ImportRun.objects.filter(dry_run=True).latest("pk")
+    page = client.get(reverse("opendata:import_detail", args=[dry.pk])).content.decode()
+    assert dry.options["full"] is True and dry.report["not_in_file"] == 1
+    assert 'data-count="not_in_file">1' in page and not Site.objects.filter(missing_from_source_at__isnull=False)
+    client.post(reverse("opendata:import_confirm", args=[dry.pk]))
+    real = ImportRun.objects.filter(dry_run=False).latest("pk")
+    assert real.report["marked_missing"] == 1
+    assert list(Site.objects.filter(missing_from_source_at__isnull=False).values_list("pk", flat=True)) == [dropped.pk]
+    kept = sites.exclude(pk=dropped.pk)
+    assert set(kept.values_list("last_confirmed_at", flat=True)) == {dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc)}
+    assert 'data-count="marked_missing">1' in client.get(reverse("opendata:import_detail", args=[real.pk])).content.decode()
+    queue = client.get(reverse("workflow:queue") + "?tab=sources").content.decode()
+    assert dropped.title in queue
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("day, code", [("2999-01-01", "date_in_future"), ("1850-01-01", "date_too_old"),
+                                       ("1 maggio", "invalid")])
+def test_the_date_of_the_data_is_checked(client, moderator, inline, day, code):
+    response = client.post(reverse("opendata:import"), new_dataset_form(upload("sites_4326.geojson"), as_of=day),
+                           HTTP_ACCEPT="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "as_of" and response.json()["errors"][0]["code"] == code
+    assert not ImportRun.objects.exists()

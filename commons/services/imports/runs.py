@@ -61,11 +61,15 @@ def confirmable(run):
             and bool(run.file))
 
 
-def import_run_start(*, actor, upload, dataset_slug="", new_dataset=None, crs=None, mapping=None, language=""):
+def import_run_start(*, actor, upload, dataset_slug="", new_dataset=None, crs=None, mapping=None, language="",
+                     full=False, as_of=None):
     """Store `upload` and start its dry run, into an existing dataset (`dataset_slug`) or a new one
-    (`new_dataset`: name, licence, attribution, publisher, url). Raises ImportFailure with a stable code."""
+    (`new_dataset`: name, licence, attribution, publisher, url). `full`: the file is the whole dataset (its sites
+    missing from it get marked "no longer in the source"); `as_of`: the ISO date its sites are confirmed as of.
+    Raises ImportFailure with a stable code."""
+    options = {"crs": crs, "mapping": mapping or {}, "language": language, "full": full, "as_of": as_of}
     run = _create_dry_run(scope=ImportScope(actor), upload=upload, dataset_slug=dataset_slug,
-                          new_dataset=new_dataset, options={"crs": crs, "mapping": mapping or {}, "language": language})
+                          new_dataset=new_dataset, options=options)
     launch_run(run)
     run.refresh_from_db()
     return run

@@ -21,7 +21,11 @@ def summary_lines(run, *, seconds=None):
     for conflict in report.get("conflicts", [])[:SHOWN_REJECTIONS]:
         lines.append(_("  conflict: %(source_id)s field %(field)s — registry %(registry)r, dataset %(source)r")
                      % {key: str(value)[:80] for key, value in conflict.items()})
-    if report.get("not_in_file"):
+    if report.get("not_in_file") and run.dry_run and (run.options or {}).get("full"):
+        lines.append(_("  %(count)d sites of this dataset are not in this file any more: as a full import, it would "
+                       "mark those not yet marked as no longer in the source (kept in the registry).")
+                     % {"count": report["not_in_file"]})
+    elif report.get("not_in_file"):
         lines.append(_("  %(count)d sites of this dataset are not in this file any more (kept in the registry).")
                      % {"count": report["not_in_file"]})
     if report.get("marked_missing"):

@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,6 +46,14 @@ class UploadForm(forms.Form):
     url = forms.URLField(label=gettext_lazy("Web page of the dataset"), required=False, assume_scheme="https")
     crs = forms.TypedChoiceField(label=gettext_lazy("Coordinate system"), required=False, coerce=int, empty_value=None)
     mapping = forms.FileField(label=gettext_lazy("Mapping file (JSON or TOML, optional)"), required=False)
+    as_of = forms.DateField(label=gettext_lazy("Date of the data"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}),
+                            help_text=gettext_lazy("The day the file's facts were true (for example its publication "
+                                                   "date): its sites count as confirmed on that day. Empty: today."))
+    full = forms.BooleanField(label=gettext_lazy("This file is the whole dataset"), required=False,
+                              help_text=gettext_lazy("Sites of the dataset that the file no longer holds are marked "
+                                                     "“no longer in the source” and listed for moderators. Nothing "
+                                                     "is ever deleted."))
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,6 +82,14 @@ class UploadForm(forms.Form):
             raise forms.ValidationError(_("The mapping file must be a JSON or TOML file under 64 KB."),
                                         code="bad_mapping")
         return _read_mapping(upload)
+
+    def clean_as_of(self):
+        day = self.cleaned_data.get("as_of")
+        if day and day > timezone.localdate():
+            raise forms.ValidationError(_("The date of the data cannot be in the future."), code="date_in_future")
+        if day and day.year < 1900:
+            raise forms.ValidationError(_("Give a date from 1900 on."), code="date_too_old")
+        return day
 
     def clean(self):
         data = super().clean()
@@ -173,7 +190,8 @@ def _start_dry_run(request, data):
     details = {key: data.get(key) for key in ("name", "licence", "attribution", "publisher", "url")}
     return import_run_start(actor=request.user, upload=data["file"], dataset_slug="" if new else data["dataset"],
                             new_dataset=details if new else None, crs=data.get("crs"), mapping=data.get("mapping"),
-                            language=get_language())
+                            language=get_language(), full=bool(data.get("full")),
+                            as_of=data["as_of"].isoformat() if data.get("as_of") else None)
 
 
 def _visible_run(request, pk):

@@ -42,7 +42,8 @@ class Queryable:
     def type(self):
         if "$ref" in self.schema:
             return "geometry"
-        return self.schema.get("format", self.schema.get("type"))
+        kind = self.schema.get("format", self.schema.get("type"))
+        return kind[0] if isinstance(kind, list) else kind  # ["integer", "null"]: a nullable integer
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,10 @@ class Collection:
         return next((q for q in self.queryables if q.name == name), None)
 
     def base_queryset(self):
+        """What the collection holds: the visible sites (never hidden nor merged ones), or every area."""
         if self.id == "site-outlines":
             return Site.objects.visible().filter(outline__isnull=False)
-        return self.model.objects.all()
+        return Site.objects.visible() if self.sites else self.model.objects.all()
 
 
 def _site_queryable(site_field):

@@ -9,6 +9,7 @@ import json
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
@@ -49,7 +50,7 @@ def wants_html(request):
     chosen = request.query_params.get("f")
     if chosen:
         if chosen not in ("json", "html", "geojson"):
-            raise RegistryErrors([error("f", "invalid_choice", "f is json or html.")])
+            raise RegistryErrors([error("f", "invalid_choice", _("f is json or html."))])
         return chosen == "html"
     accept = request.headers.get("Accept", "")
     html, as_json = accept.find("text/html"), max(accept.find("json"), -1)
@@ -102,7 +103,7 @@ class Conformance(OgcView):
         simple_parameters(request)
         document = documents.conformance()
         if wants_html(request):
-            return page(request, "conformance", "Conformance", document)
+            return page(request, "conformance", _("Conformance classes"), document)
         return json_answer(request, document)
 
 
@@ -111,7 +112,7 @@ class Collections(OgcView):
         simple_parameters(request)
         document = documents.collections(base_url(request))
         if wants_html(request):
-            return page(request, "collections", "Collections", document)
+            return page(request, "collections", _("Collections"), document)
         return json_answer(request, document)
 
 

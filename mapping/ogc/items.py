@@ -116,7 +116,7 @@ class Items(OgcView):
 
     def options(self, request, collection_id):
         collection = collection_or_404(collection_id)
-        return options_response(allowed_methods(request.user, collection))
+        return options_response(self, allowed_methods(request.user, collection))
 
 
 class Item(OgcView):
@@ -143,7 +143,7 @@ class Item(OgcView):
         site = Site.objects.visible().filter(pk=pk).first() if collection.editable else None
         if collection.editable and site is None:
             raise Http404
-        return options_response(allowed_methods(request.user, collection, site))
+        return options_response(self, allowed_methods(request.user, collection, site))
 
     def _editable_site(self, collection_id, pk):
         collection = collection_or_404(collection_id)
@@ -174,9 +174,11 @@ def items_page(request, collection, document):
     return page(request, "items", collection.title, document, collection=collection, columns=columns, rows=rows)
 
 
-def options_response(methods):
+def options_response(view, methods):
+    """204 with Allow naming what this user may do (DRF writes the view's headers last: set it there too)."""
+    view.headers["Allow"] = ", ".join(methods)
     response = HttpResponse(status=204)
-    response["Allow"] = ", ".join(methods)
+    response["Allow"] = view.headers["Allow"]
     return response
 
 

@@ -54,9 +54,11 @@ def _json(schema, media=documents.JSON):
 
 
 def _responses(ok_media, ok_schema, *, not_found=False):
-    responses = {"200": {"description": "OK", **_json(ok_schema, ok_media)},
+    ok = {"content": {ok_media: {"schema": ok_schema}, documents.HTML: {"schema": {"type": "string"}}}}
+    responses = {"200": {"description": "OK (HTML with f=html or a browser's Accept)", **ok},
                  "304": {"description": "Not modified (If-None-Match)"},
-                 "400": {"description": "Bad parameters", **_json(ERROR)}}
+                 "400": {"description": "Bad parameters", **_json(ERROR)},
+                 "414": {"description": "The address is longer than the server's request-line limit"}}
     if not_found:
         responses["404"] = {"description": "Not found", **_json(ERROR)}
     return responses

@@ -10,6 +10,7 @@ and with owslib in test_owslib.py.
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from django.contrib.gis.gdal import DataSource
@@ -95,7 +96,5 @@ def test_the_installed_driver_has_no_crs_option_so_the_readme_says_so():
     version = run("ogrinfo", "--version")
     if version.startswith("GDAL 3.6"):
         assert 'name="CRS"' not in options
-    from pathlib import Path
-
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    assert "GDAL 3.6" in readme and "PREFERRED_CRS" in readme or "CRS open option" in readme
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text().split())
+    assert "GDAL 3.6 (Debian 12) has no CRS open option" in readme

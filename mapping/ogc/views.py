@@ -39,6 +39,7 @@ class OgcView(APIView):
     parser_classes = [FeatureJSONParser, GeoJSONFeatureParser]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = AnyAccept
+    schema = None  # described by its own OpenAPI document (/ogc/openapi), not by the REST API's
 
 
 def base_url(request):

@@ -108,7 +108,7 @@ class Items(OgcView):
         if not collection.editable:
             raise MethodNotAllowed("POST")
         require(request.user, "site.report")  # before validation: a refused client learns nothing more
-        serializer = SiteInputSerializer(data=request.data)
+        serializer = SiteInputSerializer(data=sent_members(request.data, {}))
         serializer.is_valid(raise_exception=True)
         site = site_report(actor=request.user, **serializer.validated_data)
         location = f"{items_url(request, collection)}/{site.pk}"
@@ -156,10 +156,14 @@ class Item(OgcView):
         if not can(request.user, "site.edit", site=site):
             raise PermissionDenied(_("Only the person who reported this site, or staff, can edit it."))
         version = expected_version(request, site)
-        serializer = SiteInputSerializer(data=request.data, partial=partial)
+        served = json.loads(item_text(COLLECTIONS[collection_id], site.pk, geometry=geojson_sql("s.location", CRS84),
+                                      url_prefix=site_page_prefix(request)))["properties"]
+        serializer = SiteInputSerializer(data=sent_members(request.data, served), partial=partial)
         serializer.is_valid(raise_exception=True)
-        changes = serializer.validated_data if partial else {**SiteInputSerializer.DEFAULTS,
-                                                             **serializer.validated_data}
+        # PUT replaces what the collection serves (its properties and its point), not the members it never
+        # shows: a GIS client's PUT must not blank the description or drop the outline it never saw.
+        replaced = {name: value for name, value in SiteInputSerializer.DEFAULTS.items() if name in served}
+        changes = serializer.validated_data if partial else {**replaced, **serializer.validated_data}
         site_update(actor=request.user, site_id=site.pk, expected_version=version, changes=dict(changes))
         return item_response(request, COLLECTIONS[collection_id], site.pk)
 
@@ -172,6 +176,23 @@ def items_page(request, collection, document):
     columns = list(features[0]["properties"])[:HTML_COLUMNS] if features else []
     rows = [(f["id"], [f["properties"].get(name) for name in columns]) for f in features]
     return page(request, "items", collection.title, document, collection=collection, columns=columns, rows=rows)
+
+
+INPUT_MEMBERS = set(SiteInputSerializer().fields)
+
+
+def sent_members(data, served):
+    """What a GIS client means to change. QGIS and GDAL send a feature back whole: the members the registry
+    writes (status, region, updated_at, ...) come back as they were served, or empty for a new feature. Those are
+    dropped; a registry-owned member with another value stays, and the serializer refuses it (read_only_field)."""
+    if not isinstance(data, dict):
+        return data
+    kept = {}
+    for name, value in data.items():
+        if name not in INPUT_MEMBERS and (value is None or (name in served and served[name] == value)):
+            continue
+        kept[name] = value
+    return kept
 
 
 def options_response(view, methods):
@@ -190,9 +211,7 @@ def item_response(request, collection, pk, *, crs=CRS84, status=200, headers=Non
         version = collection.base_queryset().filter(pk=pk).values_list("version", flat=True).first()
         if version is None:
             raise Http404
-        features, returned, _more = feature_page(
-            collection.base_queryset().filter(pk=pk), limit=1, offset=0, url_prefix=site_page_prefix(request),
-            properties=collection.list_properties, geometry=geometry)
+        features = item_text(collection, pk, geometry=geometry, url_prefix=site_page_prefix(request))
         etag = site_etag(pk, version)
     else:
         features = area_feature(collection.base_queryset(), str(pk), properties=collection.properties,
@@ -215,6 +234,14 @@ def item_response(request, collection, pk, *, crs=CRS84, status=200, headers=Non
     for name, value in {**crs_headers(crs), **(headers or {})}.items():
         response[name] = value
     return response
+
+
+def item_text(collection, pk, *, geometry, url_prefix):
+    """The Feature text of one site as the collection's pages write it."""
+    features, _returned, _more = feature_page(collection.base_queryset().filter(pk=pk), limit=1, offset=0,
+                                              url_prefix=url_prefix, properties=collection.list_properties,
+                                              geometry=geometry)
+    return features
 
 
 def _now():

@@ -118,3 +118,24 @@ def test_the_v1_api_takes_a_geojson_feature_body_too(reporter_client):
     assert response.json()["properties"]["description"] == "Da QGIS"
     bad = send(reporter_client, "post", "/api/v1/sites/", {**feature(), "extra": 1})
     assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == "invalid_feature"
+
+
+def test_a_feature_sent_back_whole_as_gis_clients_do_changes_only_what_was_edited(reporter_client):
+    """QGIS and GDAL PUT the whole feature they read: the registry's members come back unchanged (or empty on a
+    new feature) and are not taken as an attempt to set them; a changed one still is (A2)."""
+    created = send(reporter_client, "post", ITEMS, {**feature(), "properties": {
+        **feature()["properties"], "description": "Chiusa dal 2012.", "status": None, "region": None,
+        "updated_at": None}})
+    assert created.status_code == 201, created.content
+    served = reporter_client.get(f"{ITEMS}/{created.json()['id']}")
+    whole = served.json()
+    whole["properties"]["title"] = "Ex scuola rinominata"
+    replaced = send(reporter_client, "put", f"{ITEMS}/{whole['id']}", whole, **{"If-Match": served["ETag"]})
+    assert replaced.status_code == 200, replaced.content
+    assert replaced.json()["properties"]["title"] == "Ex scuola rinominata"
+    assert Site.objects.get(pk=whole["id"]).description == "Chiusa dal 2012."  # not served, so not replaced
+    whole["properties"]["status"] = "verified"
+    escalation = send(reporter_client, "put", f"{ITEMS}/{whole['id']}", whole, **{"If-Match": replaced["ETag"]})
+    assert escalation.status_code == 400
+    assert ("status", "read_only_field") in {(e["field"], e["code"]) for e in escalation.json()["errors"]}
+    assert Site.objects.get(pk=whole["id"]).status == SiteStatus.REPORTED

@@ -91,10 +91,10 @@ class Items(OgcView):
         features, returned, has_next = read_page(request, collection, query,
                                                  geometry=geojson_sql(collection.geometry_column, query.crs))
         head = feature_collection_head(
-            numberMatched=number_matched(query, collection), numberReturned=returned,
-            timeStamp=None, links=page_links(request, query, returned, has_next),
+            numberMatched=number_matched(query, collection), numberReturned=returned, timeStamp=_now(),
+            links=page_links(request, query, returned, has_next),
             licence=settings.REGISTRY_DATA_LICENCE, attribution=settings.REGISTRY_ATTRIBUTION)
-        body = head.replace('"timeStamp": null', f'"timeStamp": "{_now()}"') + features + "]}"
+        body = head + features + "]}"
         if wants_html(request):
             return items_page(request, collection, json.loads(body))
         response = HttpResponse(body, content_type=GEOJSON)

@@ -127,6 +127,7 @@ class Translator:
     def __init__(self, collection, filter_crs=CRS84):
         self.collection, self.filter_crs = collection, filter_crs
         self.geometry_path = collection.geometry_column.split(".")[1]
+        self.spatial = False  # a spatial function was translated: its index should lead
 
     def to_q(self, node, at="filter"):
         if isinstance(node, bool):
@@ -269,6 +270,7 @@ class Translator:
             raise FilterError("unknown_property", _("Spatial functions compare the property geometry with a "
                                                     "geometry or a BBOX."), position=where)
         geometry = self.geometry(right, where)
+        self.spatial = self.spatial or op != "s_disjoint"  # no index finds what lies elsewhere
         if op == "s_disjoint":
             return ~Q(**{f"{self.geometry_path}__intersects": geometry})
         return Q(**{f"{self.geometry_path}__{SPATIAL[op]}": geometry})

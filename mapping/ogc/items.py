@@ -29,6 +29,7 @@ from mapping.read.features import area_feature, area_page
 from mapping.read.geojson import feature_collection_head, feature_page
 from mapping.read.idempotency import idempotent
 from mapping.read.site_input import SiteInputSerializer
+
 READ_METHODS = ["GET", "HEAD", "OPTIONS"]
 
 

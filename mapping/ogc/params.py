@@ -161,40 +161,11 @@ def items_query(request, collection):
     offset = _integer(request, "offset", 0, MAX_OFFSET, errors)
     crs = crs_of(request, "crs", errors)
     bbox = bbox_of(request, errors)
-    q, narrowed = Q(), False
-    temporal = datetime_q(request, collection.temporal or "updated_at", errors) if collection.temporal else None
-    if request.query_params.get("datetime") and not collection.temporal:
-        errors.append(error("datetime", "not_temporal", _("This collection has no time: datetime does not apply.")))
-    if temporal is not None:
-        q, narrowed = q & temporal, True
-    search_params = {}
     translator = Translator(collection, crs_of(request, "filter-crs", errors))
-    for name in queryables & set(request.query_params):
-        value = request.query_params.get(name)
-        if collection.sites and name in SEARCH_EQUALITIES and name in SiteFilterSet.base_filters:
-            search_params[name] = value
-            continue
-        try:
-            q &= translator.to_q({"op": "=", "args": [{"property": name}, _equality(collection.queryable(name), value)]})
-            narrowed = True
-        except FilterError as exc:
-            errors.append(error(name, exc.code, exc.message))
-    spatial = False
-    text = request.query_params.get("filter")
-    if text not in (None, ""):
-        language = request.query_params.get("filter-lang") or "cql2-text"
-        if language not in LANGUAGES:
-            errors.append(error("filter-lang", "invalid_choice", _("filter-lang is cql2-text or cql2-json.")))
-        else:
-            try:
-                expression = parse(text, language)
-                q &= translator.to_q(expression)
-                narrowed, spatial = True, '"s_' in str(expression).replace("'", '"')
-            except FilterError as exc:
-                errors.append(bad_filter(exc).errors[0])
+    q, search_params = _conditions(request, collection, translator, queryables, errors)
     search = None
     if collection.sites:
-        if bbox is not None and collection.id == "sites":
+        if bbox is not None and collection.id == "sites":  # the search's own bbox: its tile-by-tile pages
             search_params["bbox"] = ",".join(f"{n:.7f}" for n in bbox.extent)
         try:
             search = site_search(search_params)
@@ -202,13 +173,46 @@ def items_query(request, collection):
             errors += exc.errors
     if errors:
         raise RegistryErrors(errors)
-    if collection.sites:
-        queryset = search.sites() if collection.id == "sites" else search.sites().filter(outline__isnull=False)
-        if bbox is not None and collection.id != "sites":
-            queryset, spatial = queryset.filter(outline__bboverlaps=bbox), True
-    else:
-        queryset = collection.base_queryset()
-        if bbox is not None:
-            queryset, spatial = queryset.filter(geom__bboverlaps=bbox), True
-    return ItemsQuery(limit=limit, offset=offset, crs=crs, queryset=queryset.filter(q) if narrowed else queryset,
-                      search=search, narrowed=narrowed, spatial=spatial)
+    queryset = search.sites() if collection.id == "sites" else collection.base_queryset()
+    if search is not None and collection.id != "sites":
+        queryset = search.sites().filter(outline__isnull=False)
+    if bbox is not None and collection.id != "sites":
+        queryset = queryset.filter(**{f"{translator.geometry_path}__bboverlaps": bbox})
+    return ItemsQuery(limit=limit, offset=offset, crs=crs, queryset=queryset.filter(q) if q else queryset,
+                      search=search, narrowed=bool(q),
+                      spatial=translator.spatial or (bbox is not None and collection.id != "sites"))
+
+
+def _conditions(request, collection, translator, queryables, errors):
+    """(Q, search parameters): the Q of datetime, of the equality parameters commons.search does not read and of
+    the CQL2 filter; and the equality parameters it reads itself (the same validation as /api/v1/)."""
+    q, search_params = Q(), {}
+    if collection.temporal:
+        q &= datetime_q(request, collection.temporal, errors) or Q()
+    elif request.query_params.get("datetime"):
+        errors.append(error("datetime", "not_temporal", _("This collection has no time: datetime does not apply.")))
+    for name in sorted(queryables & set(request.query_params)):
+        value = request.query_params.get(name)
+        if collection.sites and name in SEARCH_EQUALITIES and name in SiteFilterSet.base_filters:
+            search_params[name] = value
+            continue
+        try:
+            q &= translator.to_q({"op": "=", "args": [{"property": name}, _equality(collection.queryable(name), value)]})
+        except FilterError as exc:
+            errors.append(error(name, exc.code, exc.message))
+    return q & _filter_q(request, translator, errors), search_params
+
+
+def _filter_q(request, translator, errors):
+    text = request.query_params.get("filter")
+    if text in (None, ""):
+        return Q()
+    language = request.query_params.get("filter-lang") or "cql2-text"
+    if language not in LANGUAGES:
+        errors.append(error("filter-lang", "invalid_choice", _("filter-lang is cql2-text or cql2-json.")))
+        return Q()
+    try:
+        return translator.to_q(parse(text, language))
+    except FilterError as exc:
+        errors.append(bad_filter(exc).errors[0])
+        return Q()

@@ -54,7 +54,7 @@ def wants_html(request):
             raise RegistryErrors([error("f", "invalid_choice", _("f is json or html."))])
         return chosen == "html"
     accept = request.headers.get("Accept", "")
-    html, as_json = accept.find("text/html"), max(accept.find("json"), -1)
+    html, as_json = accept.find("text/html"), accept.find("json")
     return html >= 0 and (as_json < 0 or html < as_json)
 
 

@@ -139,3 +139,21 @@ def test_a_feature_sent_back_whole_as_gis_clients_do_changes_only_what_was_edite
     assert escalation.status_code == 400
     assert ("status", "read_only_field") in {(e["field"], e["code"]) for e in escalation.json()["errors"]}
     assert Site.objects.get(pk=whole["id"]).status == SiteStatus.REPORTED
+
+
+def test_ogc_writes_count_against_the_same_rate_limits_as_the_api(reporter_client, settings):
+    from django.core.cache import cache
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+        "write_burst": "3/min", "write_sustained": "1000/hour"}}
+    cache.clear()
+    statuses = [send(reporter_client, "post", "/api/v1/sites/", feature()).status_code,
+                *(send(reporter_client, "post", ITEMS, feature()).status_code for _ in range(3))]
+    assert statuses == [201, 201, 201, 429]
+    cache.clear()
+
+
+def test_html_follows_the_language_asked_for(client):
+    english = client.get("/ogc/collections?f=html", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Dormant sites (points)" in english and '<html lang="en">' in english
+    assert client.head("/ogc/collections/sites/items").status_code == 200

@@ -130,8 +130,8 @@ class Translator:
         self.spatial = False  # a spatial function was translated: its index should lead
 
     def to_q(self, node, at="filter"):
-        if isinstance(node, bool):
-            return Q() if node else Q(pk__in=[])
+        if isinstance(node, bool):  # FALSE as a condition that compiles (pk__in=[] would raise EmptyResultSet)
+            return Q() if node else Q(pk__isnull=True)
         if not isinstance(node, dict) or "op" not in node:
             raise FilterError("not_a_predicate", _("Expected a predicate (a comparison, a function, AND/OR/NOT)."),
                               position=at)
@@ -189,8 +189,11 @@ class Translator:
     def _split(self, args, where):
         """(queryable, casei, literal) of a binary predicate written either way round."""
         left, right = self._args(args, 2, where)
-        if not (isinstance(left, dict) and ("property" in left or str(left.get("op", "")).lower() == "casei")):
+        if not _names_property(left):
             left, right = right, left
+        if not _names_property(left):
+            raise FilterError("no_property", _("One side of a comparison must be a queryable (arithmetic and "
+                                               "functions other than CASEI are not supported)."), position=where)
         _name, queryable, casei = self._property(left, where)
         if isinstance(right, dict) and str(right.get("op", "")).lower() == "casei":
             right = self._one(right.get("args") or [], where)
@@ -270,6 +273,11 @@ class Translator:
             raise FilterError("unknown_property", _("Spatial functions compare the property geometry with a "
                                                     "geometry or a BBOX."), position=where)
         geometry = self.geometry(right, where)
+        if geometry.geom_type == "GeometryCollection" and op not in ("s_intersects", "s_disjoint"):
+            # PostGIS's relate operations refuse collections ("Relate Operation called with a LWGEOMCOLLECTION")
+            raise FilterError("unsupported_geometry", _("%(op)s does not take a GEOMETRYCOLLECTION: use "
+                                                        "S_INTERSECTS, or one geometry.") % {"op": op.upper()},
+                              position=where)
         self.spatial = self.spatial or op != "s_disjoint"  # no index finds what lies elsewhere
         if op == "s_disjoint":
             return ~Q(**{f"{self.geometry_path}__intersects": geometry})
@@ -285,7 +293,7 @@ class Translator:
                     raise FilterError("invalid_bbox", _("BBOX takes 4 numbers."), position=where)
                 low, high = (box[:2], box[2:4]) if len(box) == 4 else (box[:2], box[3:5])
                 geometry = Polygon.from_bbox((*low, *high))
-            elif isinstance(node, dict) and "type" in node and "coordinates" in node:
+            elif isinstance(node, dict) and "type" in node and ("coordinates" in node or "geometries" in node):
                 geometry = GEOSGeometry(json.dumps(node))
             else:
                 raise FilterError("invalid_geometry", _("Expected a geometry literal (POINT, POLYGON, …) or BBOX."),
@@ -314,14 +322,23 @@ class Translator:
         return geometry
 
 
+def _names_property(node):
+    """Whether a comparison's argument is a property, or CASEI of one."""
+    if isinstance(node, dict) and str(node.get("op", "")).lower() == "casei":
+        node = (node.get("args") or [None])[0]
+    return isinstance(node, dict) and "property" in node
+
+
 def _swapped_axes(geometry):
     """GeoJSON text of `geometry` with its first two axes swapped (a latitude-first CRS's literal)."""
-    data = json.loads(geometry.json)
-
     def swap(c):
         return [c[1], c[0], *c[2:]] if c and isinstance(c[0], (int, float)) else [swap(part) for part in c]
-    data["coordinates"] = swap(data["coordinates"])
-    return json.dumps(data)
+
+    def swapped(data):
+        if "geometries" in data:
+            return {**data, "geometries": [swapped(part) for part in data["geometries"]]}
+        return {**data, "coordinates": swap(data["coordinates"])}
+    return json.dumps(swapped(json.loads(geometry.json)))
 
 
 def moment_of(text):

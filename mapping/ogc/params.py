@@ -6,10 +6,12 @@ interval over `updated_at`, `..` or empty for an open end), crs, filter, filter-
 html), and every queryable of the collection as an equality parameter (`kind=building`).
 """
 
+import math
 import re
 from dataclasses import dataclass
 
-from django.contrib.gis.geos import Polygon
+from django.contrib.gis.gdal import GDALException
+from django.contrib.gis.geos import GEOSException, Polygon
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -101,9 +103,12 @@ def bbox_of(request, errors):
         return None
     box = Polygon.from_bbox(numbers)
     box.srid = bbox_crs.srid
-    if bbox_crs.srid != STORAGE_SRID:
-        box.transform(STORAGE_SRID)  # an integer code of the allow-list
-    minx, miny, maxx, maxy = box.extent
+    try:
+        if bbox_crs.srid != STORAGE_SRID:
+            box.transform(STORAGE_SRID)  # an integer code of the allow-list
+        minx, miny, maxx, maxy = box.extent
+    except (GDALException, GEOSException):  # outside the projection's domain
+        minx = miny = maxx = maxy = math.inf
     if not (-180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90):
         errors.append(error("bbox", "out_of_bounds", _("bbox lies outside longitude -180..180, latitude -90..90: "
                                                        "are the axes swapped for bbox-crs?")))

@@ -18,8 +18,10 @@ from rest_framework.views import APIView
 
 from mapping.ogc import documents
 from mapping.ogc.collections import COLLECTIONS
+from mapping.ogc.openapi import openapi
 from mapping.ogc.params import ITEM, crs_of, unknown_parameters
 from mapping.read.conditional import etag_of, none_match
+from mapping.read.crs import SUPPORTED
 from mapping.read.errors import RegistryErrors, error
 from mapping.read.parsers import FeatureJSONParser, GeoJSONFeatureParser
 
@@ -149,8 +151,6 @@ class Schema(OgcView):
 
 class OpenApi(OgcView):
     def get(self, request):
-        from mapping.ogc.openapi import openapi  # noqa: PLC0415 - large, built on demand
-
         simple_parameters(request)
         document = openapi(base_url(request))
         if wants_html(request):
@@ -159,7 +159,7 @@ class OpenApi(OgcView):
 
 
 def crs_headers(crs):
-    uri = next(uri for uri, known in documents.SUPPORTED.items() if known == crs)
+    uri = next(uri for uri, known in SUPPORTED.items() if known == crs)
     return {CONTENT_CRS: f"<{uri}>"}
 
 

@@ -84,13 +84,16 @@ def test_results_are_written_as_json_and_markdown(results, tmp_path):
     assert json_path.name.endswith("-1m.json") and md_path.read_text().startswith("# Benchmark")
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_the_ogc_scenario_answers_and_its_sql_is_captured_for_pgbench(settings):
-    from commons.services.demo import seed_demo
+    from django.contrib.gis.geos import Point
+
     from bench import targets
+    from tests.factories import SiteFactory
 
     settings.ALLOWED_HOSTS = ["*"]
-    seed_demo(sites=150, seed=9)
+    for lon, lat in ((12.49, 41.89), (9.19, 45.46), (14.25, 40.85)):
+        SiteFactory(location=Point(lon, lat, srid=4326), kind="building")
     points = targets.sample_points(20, 1)
     scenario = targets.ogc_scenario(points, 2)
     assert scenario.paths[0].startswith("/ogc/collections/sites/items?bbox=") and "filter=" in scenario.paths[0]

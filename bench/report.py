@@ -177,6 +177,7 @@ def _peer_lines(named):
         if a and b:
             lines.append(f"| {ours} throughput ≥ 5 × tipg (4 connections) | {a:,.0f} vs {b:,.0f} req/s: "
                          f"{_ratio(a, b)} | {_verdict(a / b >= 5)} |")
+    lines += _ogc_lines(named)
     row = named.get("list 1,000 features (bbox + filters)")
     app, raw = _get(row, "http", 1, "p50_ms"), _get(row, "sql", 1, "p50_ms")
     if app and raw:
@@ -187,6 +188,22 @@ def _peer_lines(named):
     if a and b:
         lines.append(f"| 1,000-feature GeoJSON ≥ 10 × the req/s of a drf-gis list (4 connections) | {a:,.1f} vs "
                      f"{b:,.1f} req/s: {_ratio(a, b)} | {_verdict(a / b >= 10)} |")
+    return lines
+
+
+def _ogc_lines(named):
+    """Issue 13's targets: OGC items with a CQL2 filter against their own SQL, and against tipg's items."""
+    lines = []
+    row = named.get("OGC items 1,000 with a CQL2 filter")
+    app, raw = _get(row, "http", 1, "p50_ms"), _get(row, "sql", 1, "p50_ms")
+    if app and raw:
+        limit = 1.5 * raw + 2
+        lines.append(f"| OGC items (1,000, CQL2 filter) p50 ≤ 1.5 × its SQL + 2 ms (1 connection) | {app:.1f} vs SQL "
+                     f"{raw:.1f} ms (limit {limit:.1f}) | {_verdict(app <= limit)} |")
+    a, b = _get(row, "http", 4, "rps"), _get(named.get("tipg OGC items 1,000 with a CQL2 filter"), "http", 4, "rps")
+    if a and b:
+        lines.append(f"| OGC items throughput ≥ 5 × tipg's (4 connections) | {a:,.1f} vs {b:,.1f} req/s: "
+                     f"{_ratio(a, b)} | {_verdict(a / b >= 5)} |")
     return lines
 
 

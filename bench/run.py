@@ -174,7 +174,8 @@ def run_peers(args, env, points, log_dir, results):
     if wanted(args, "drf-gis"):
         with servers.Gunicorn(env, log_dir, settings_module="bench.drfgis_settings", name="drf-gis") as peer:
             http_scenario(args, peer, targets.drfgis_scenario(points, args.tiles), results)
-    tipg = [s for s in targets.tipg_scenarios(points, args.tiles) if wanted(args, s.name)]
+    tipg = [s for s in targets.tipg_scenarios(points, args.tiles) + [targets.tipg_items_scenario(points, args.tiles)]
+            if wanted(args, s.name)]
     if tipg and not servers.Tipg.install():
         results["notes"].append("tipg not measured: it could not be installed in bench/.venv-peers.")
         return
@@ -240,7 +241,7 @@ def main():
 
     points = targets.sample_points(max(400, args.tiles * 10), args.seed)
     scenarios = [s for s in targets.tile_scenarios(points, args.tiles) + targets.api_scenarios(points, args.tiles)
-                 if wanted(args, s.name)]
+                 + [targets.ogc_scenario(points, args.tiles)] if wanted(args, s.name)]
     results = {"date": dt.datetime.now().isoformat(timespec="seconds"), "sites": args.sites, "seed": args.seed,
                "database": urlsplit(env["DATABASE_URL"]).path.lstrip("/"), "machine": machine(),
                "settings": {k: getattr(args, k) for k in ("seconds", "sql_seconds", "repeats", "warmup",

@@ -5,6 +5,7 @@ Runs inside Django (production settings), after bench.run has pointed DATABASE_U
 """
 
 import math
+from urllib.parse import quote
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -21,6 +22,11 @@ FRESHNESS_FILTER = "freshness=ageing,stale"
 LIST_FILTER = "status=reported,verified&kind=building,land,industrial"
 STATS_FILTER = "inner=aree_interne&status=verified,assigned"
 EXPORT_FILTER = "kind=building,land"
+# OGC API items with a CQL2 filter (ours at /ogc/, tipg's on the same table): the list scenario's filter as CQL2.
+# tipg knows nothing of moderation, so its filter names the visibility rule our search applies itself.
+OGC_FILTER = "status IN ('reported','verified') AND kind IN ('building','land','industrial')"
+TIPG_OGC_FILTER = f"{OGC_FILTER} AND hidden = false"
+TIPG_ITEM_PROPERTIES = "properties=title,kind,status,ownership,condition,land_area_m2,updated_at"
 # The properties our `sites` layer carries at each zoom (mapping.read.tiles: titles from z13), asked of tipg too.
 TIPG_PROPERTIES = {8: "properties=kind,status,ownership", 11: "properties=kind,status,ownership",
                    14: "properties=kind,status,ownership,title"}
@@ -170,3 +176,18 @@ def drfgis_scenario(points, count):
     boxes = [bbox_around(lon, lat) for _id, lon, lat, _p in points[:count]]
     paths = [f"/bench/drf-gis/sites/?in_bbox={box}&{LIST_FILTER}&limit=1000" for box in boxes]
     return Scenario("drf-gis list 1,000 features", "list", paths, replay_sql=False)
+
+
+def ogc_scenario(points, count):
+    """1,000 OGC items with a CQL2 filter in a bbox (the list scenario's boxes and filter, through /ogc/)."""
+    boxes = [bbox_around(lon, lat) for _id, lon, lat, _p in points[:count]]
+    paths = [f"/ogc/collections/sites/items?bbox={box}&limit=1000&filter={quote(OGC_FILTER)}" for box in boxes]
+    return Scenario("OGC items 1,000 with a CQL2 filter", "ogc", paths)
+
+
+def tipg_items_scenario(points, count):
+    """The same items, boxes and filter asked of tipg on the same table."""
+    boxes = [bbox_around(lon, lat) for _id, lon, lat, _p in points[:count]]
+    paths = [f"/collections/public.commons_site/items?bbox={box}&limit=1000&filter={quote(TIPG_OGC_FILTER)}"
+             f"&filter-lang=cql2-text&geom-column=location&{TIPG_ITEM_PROPERTIES}" for box in boxes]
+    return Scenario("tipg OGC items 1,000 with a CQL2 filter", "ogc", paths, replay_sql=False)

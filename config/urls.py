@@ -3,7 +3,8 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-# One URL module per face: the REST API, the vector tiles, the web pages (mapping/{api,tiles,web}/urls.py).
+# One URL module per face: the REST API, the vector tiles, OGC API – Features, the web pages
+# (mapping/{api,tiles,ogc,web}/urls.py).
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -11,6 +12,7 @@ urlpatterns = [
     path("health/", include("mapping.health")),
     path("api/v1/", include("mapping.api.urls")),
     path("tiles/", include("mapping.tiles.urls")),
+    path("ogc/", include("mapping.ogc.urls")),
     path("", include("mapping.web.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 

@@ -1,8 +1,13 @@
-"""Conditional requests (RFC 9110 §13), once for every face: ETags of answers and If-None-Match → 304."""
+"""Conditional requests (RFC 9110 §13), once for every face: ETags of answers and If-None-Match → 304, and the
+If-Match of site edits (428 without it, 412 when stale)."""
 
 import hashlib
+import re
 
 from django.http import HttpResponseNotModified
+
+from commons.errors import StaleVersionError
+from mapping.read.errors import PreconditionRequired
 
 
 def etag_of(body, prefix=""):
@@ -30,3 +35,20 @@ def conditional(request, etag, respond, headers=None):
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+def site_etag(pk, version):
+    """The ETag of one version of a site: every face that edits sites (REST v1, OGC API) names versions so."""
+    return f'"site-{pk}-v{version}"'
+
+
+def expected_version(request, site):
+    """The version named by If-Match: 428 without one (lost updates are never allowed), 412 if stale."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        raise PreconditionRequired()
+    versions = [int(m.group(1)) for tag in listed_tags(header)
+                if (m := re.fullmatch(rf'"site-{site.pk}-v(\d{{1,9}})"', tag))]
+    if site.version not in versions:
+        raise StaleVersionError(site.version)
+    return site.version

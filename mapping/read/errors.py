@@ -152,7 +152,7 @@ def exception_handler(exc, context):
 
 def not_found(request, exception=None):
     """handler404: JSON for the API and tiles (machines read it), the normal page for people."""
-    if request.path.startswith(("/api/", "/tiles/")):
+    if request.path.startswith(("/api/", "/tiles/", "/ogc/")):
         return error_response([error(None, "not_found", _("Not found."))], 404)
     from django.views.defaults import page_not_found
 

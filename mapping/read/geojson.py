@@ -103,25 +103,31 @@ def cell_ids_sql(queryset, bbox, *, limit, offset):
             f"LIMIT {int(limit)} OFFSET {int(offset)}"), params
 
 
-def feature_sql(properties, *, url_prefix):
-    """SQL expression for one Feature as json (needs `s`, `m` in scope and one %s param for the url prefix)."""
+LOCATION_GEOJSON = f"ST_AsGeoJSON(s.location, {PRECISION})::json"
+
+
+def feature_sql(properties, *, url_prefix, geometry=LOCATION_GEOJSON):
+    """SQL expression for one Feature as json (needs `s`, `m` in scope and one %s param for the url prefix);
+    `geometry` is the SQL of its geometry as json (the point in 4326 unless a face asks for another CRS)."""
     members = ", ".join(f"'{name}', {expression}" for name, expression in properties)
     return (
         "json_build_object('type', 'Feature', 'id', s.id, "
-        f"'geometry', ST_AsGeoJSON(s.location, {PRECISION})::json, "
+        f"'geometry', {geometry}, "
         f"'properties', json_build_object('id', s.id, {members}, 'url', %s || s.id || '/'))"
     ), [url_prefix]
 
 
-def feature_page(queryset, *, limit, offset, url_prefix, matches_first=False, bbox=None):
+def feature_page(queryset, *, limit, offset, url_prefix, matches_first=False, bbox=None, properties=None,
+                 geometry=LOCATION_GEOJSON):
     """(features_json_text, number_returned, has_next) for one page: `limit` rows plus one to see ahead.
     `bbox` (minlon, minlat, maxlon, maxlat) when the only index-led filter is a bbox: the page is then read tile
-    by tile (cell_ids_sql) when the bbox is large enough for that to pay."""
+    by tile (cell_ids_sql) when the bbox is large enough for that to pay. `properties` (the list's by default)
+    and `geometry` as in feature_sql."""
     page = cell_ids_sql(queryset, bbox, limit=limit + 1, offset=offset) if bbox else None
     if page is None:
         page = ids_sql(queryset, limit=limit + 1, offset=offset, matches_first=matches_first)
     page_sql, page_params = page
-    feature, feature_params = feature_sql(LIST_PROPERTIES, url_prefix=url_prefix)
+    feature, feature_params = feature_sql(properties or LIST_PROPERTIES, url_prefix=url_prefix, geometry=geometry)
     sql = (
         f"WITH page AS ({page_sql}), numbered AS (SELECT id, row_number() OVER (ORDER BY id DESC) AS n FROM page) "
         f"SELECT count(*), coalesce(string_agg(({feature})::text, ',' ORDER BY s.id DESC) "

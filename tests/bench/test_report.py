@@ -82,3 +82,32 @@ def test_the_table_states_each_target_with_its_verdict(results):
 def test_results_are_written_as_json_and_markdown(results, tmp_path):
     json_path, md_path = report.write(results, tmp_path)
     assert json_path.name.endswith("-1m.json") and md_path.read_text().startswith("# Benchmark")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_ogc_scenario_answers_and_its_sql_is_captured_for_pgbench(settings):
+    from django.contrib.gis.geos import Point
+
+    from bench import targets
+    from tests.factories import SiteFactory
+
+    settings.ALLOWED_HOSTS = ["*"]
+    for lon, lat in ((12.49, 41.89), (9.19, 45.46), (14.25, 40.85)):
+        SiteFactory(location=Point(lon, lat, srid=4326), kind="building")
+    points = targets.sample_points(20, 1)
+    scenario = targets.ogc_scenario(points, 2)
+    assert scenario.paths[0].startswith("/ogc/collections/sites/items?bbox=") and "filter=" in scenario.paths[0]
+    scripts = scenario.scripts()
+    assert len(scripts) == 2 and all("json_build_object" in script for script in scripts)
+    tipg = targets.tipg_items_scenario(points, 2)
+    assert "hidden%20%3D%20false" in tipg.paths[0] and not tipg.replay_sql
+
+
+def test_the_report_states_the_ogc_targets():
+    named = {"OGC items 1,000 with a CQL2 filter": {"http": {"1": {"p50_ms": 12.0}, "4": {"rps": 300.0}},
+                                                   "sql": {"1": {"p50_ms": 9.0}}},
+             "tipg OGC items 1,000 with a CQL2 filter": {"http": {"4": {"rps": 40.0}}}}
+    lines = report._ogc_lines(named)
+    assert len(lines) == 2
+    assert "(limit 15.5)" in lines[0]
+    assert "7.5×" in lines[1]

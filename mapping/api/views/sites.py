@@ -1,7 +1,6 @@
 """Sites: the GeoJSON list (built by PostgreSQL), the detail with its ETag, report and edit with If-Match."""
 
 import json
-import re
 
 from django.conf import settings
 from django.http import Http404, HttpResponsePermanentRedirect
@@ -14,17 +13,16 @@ from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from commons.errors import StaleVersionError
 from commons.models import Photo, Site, SiteStatus
 from commons.policy import require
 from commons.services.sites import site_report, site_update
-from mapping.read.conditional import listed_tags
-from mapping.read.errors import PreconditionRequired, RegistryErrors
+from mapping.read.conditional import expected_version, site_etag
+from mapping.read.errors import RegistryErrors
 from mapping.api.schema import IDEMPOTENCY_KEY, IDEMPOTENCY_RESPONSES
 from mapping.read.idempotency import idempotent
 from mapping.api.pagination import PAGE_PARAMETERS as PAGE_NAMES
 from mapping.api.pagination import Page
-from mapping.api.parsers import SafeJSONParser
+from mapping.read.parsers import FeatureJSONParser, GeoJSONFeatureParser
 from mapping.api.schema import (
     PAGE_PARAMETERS, SiteDetailSerializer, SiteFeatureCollectionSerializer, error_responses,
     site_filter_parameters,
@@ -40,28 +38,13 @@ IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=T
                             description="The ETag of the version being edited (from GET).")
 
 
-def site_etag(pk, version):
-    return f'"site-{pk}-v{version}"'
-
-
-def expected_version(request, site):
-    """The version named by If-Match: 428 without one (lost updates are never allowed), 412 if stale."""
-    header = request.headers.get("If-Match", "").strip()
-    if not header or header == "*":
-        raise PreconditionRequired()
-    versions = [int(m.group(1)) for tag in listed_tags(header)
-                if (m := re.fullmatch(rf'"site-{site.pk}-v(\d{{1,9}})"', tag))]
-    if site.version not in versions:
-        raise StaleVersionError(site.version)
-    return site.version
-
-
 class _SiteView(APIView):
-    """GeoJSON reads for anyone, JSON writes for the signed-in (the policy decides the rest)."""
+    """GeoJSON reads for anyone, JSON writes for the signed-in (the policy decides the rest). A write's body is
+    the site's members or a GeoJSON Feature of them (what GIS tools send)."""
 
     authentication_classes = AUTHENTICATION
     permission_classes = [IsAuthenticatedOrReadOnly]
-    parser_classes = [SafeJSONParser]
+    parser_classes = [FeatureJSONParser, GeoJSONFeatureParser]
     renderer_classes = [JSONRenderer, GeoJSONRenderer]
     content_negotiation_class = FirstRendererNegotiation
 

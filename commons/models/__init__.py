@@ -7,7 +7,8 @@ from .cooperatives import Cooperative, CooperativeMembership, LegalForm, MemberR
 from .datasets import ImportRun, SourceDataset
 from .idempotency import IdempotencyKey
 from .notifications import Delivery, NoticeKind, SiteNotice, Subscription, SubscriptionKind
-from .proposals import LegalInstrument, Proposal, ProposalStatus, ReuseCategory
+from .proposals import LegalInstrument, Proposal, ProposalStatus, ProposalSupport, ReuseCategory
+from .pathways import Milestone, MilestoneDocument, Pathway, PathwayStep
 from .sites import (
     Condition,
     ConfirmerRole,
@@ -52,9 +53,14 @@ __all__ = [
     "Municipality",
     "MunicipalityStaff",
     "Ownership",
+    "Milestone",
+    "MilestoneDocument",
+    "Pathway",
+    "PathwayStep",
     "Photo",
     "Proposal",
     "ProposalStatus",
+    "ProposalSupport",
     "Province",
     "Region",
     "ReuseCategory",

@@ -13,6 +13,7 @@ from commons.models import (
 )
 from commons.policy import require
 from commons.services.lifecycle import _require_reason, audit_context, notice
+from commons.services.milestones import milestones_plan, pathway_for_site
 
 P = ProposalStatus
 PROPOSAL_FIELDS = {"title", "summary", "reuse_category", "expected_jobs", "beneficiaries", "budget_eur",
@@ -41,7 +42,9 @@ def _check_fields(fields):
 
 
 @transaction.atomic
-def proposal_create(*, actor, site_id, cooperative_id, submit=True, **fields):
+def proposal_create(*, actor, site_id, cooperative_id, submit=True, pathway=None, **fields):
+    """A cooperative's proposal, optionally under a pathway (its slug) that must fit the site; once submitted, the
+    pathway's steps become its milestones."""
     _check_fields(fields)
     site = Site.objects.select_for_update().filter(pk=site_id).first()
     cooperative = Cooperative.objects.filter(pk=cooperative_id).first()
@@ -51,10 +54,14 @@ def proposal_create(*, actor, site_id, cooperative_id, submit=True, **fields):
     if site.status != SiteStatus.VERIFIED or site.hidden:
         raise ConflictError(_("Proposals can only be made for verified sites that are not yet assigned."),
                             code="site_not_open")
+    chosen = pathway_for_site(site, pathway)
     with audit_context(actor, "proposal.create"):
         proposal = Proposal.objects.create(
-            site=site, cooperative=cooperative, submitted_by=actor, status=P.SUBMITTED if submit else P.DRAFT, **fields
+            site=site, cooperative=cooperative, submitted_by=actor, status=P.SUBMITTED if submit else P.DRAFT,
+            pathway=chosen, **fields
         )
+        if submit:
+            milestones_plan(proposal)
     if submit:
         notice(site, NoticeKind.PROPOSAL, f"{site.title}: nuova proposta di {cooperative.name}", proposal.title)
     return proposal
@@ -68,8 +75,11 @@ def proposal_submit(*, proposal_id, actor):
         raise ConflictError(_("Only a draft can be submitted."), code="invalid_transition")
     if proposal.site.status != SiteStatus.VERIFIED:
         raise ConflictError(_("The site is no longer open to proposals."), code="site_not_open")
+    if proposal.pathway_id and not proposal.pathway.fits(proposal.site):
+        pathway_for_site(proposal.site, proposal.pathway.slug)  # raises pathway_not_fitting
     with audit_context(actor, "proposal.submit"):
         Proposal.objects.filter(pk=proposal.pk).update(status=P.SUBMITTED, version=F("version") + 1)
+        milestones_plan(proposal)
     notice(proposal.site, NoticeKind.PROPOSAL, f"{proposal.site.title}: nuova proposta di {proposal.cooperative.name}")
     proposal.refresh_from_db()
     return proposal

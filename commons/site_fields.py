@@ -151,6 +151,17 @@ FIELDS = (
                    "REGISTRY_STALE_MONTHS)"),
     SiteField("missing_from_source_at", "s.missing_from_source_at", DATE_TIME, (DETAIL, EXPORT),
               help="Since when a full re-import of the site's dataset no longer holds it (null: still there)"),
+    # The legal pathway of the site's accepted proposal (commons.models.pathways) and its first step not yet reached.
+    SiteField("pathway", "(SELECT pw.slug FROM commons_proposal p JOIN commons_pathway pw ON pw.id = p.pathway_id "
+                         "WHERE p.site_id = s.id AND p.status IN ('accepted', 'completed') "
+                         "ORDER BY p.created_at DESC LIMIT 1)", STRING, (DETAIL, EXPORT), reads=(),
+              help="Slug of the pathway the accepted proposal follows (null: none accepted, or no pathway)"),
+    SiteField("current_step", "(SELECT st.name_it FROM commons_proposal p JOIN commons_milestone ms "
+                              "ON ms.proposal_id = p.id JOIN commons_pathwaystep st ON st.id = ms.step_id "
+                              "WHERE p.site_id = s.id AND p.status IN ('accepted', 'completed') "
+                              "AND ms.actual_date IS NULL ORDER BY p.created_at DESC, ms.position LIMIT 1)",
+              STRING, (DETAIL, EXPORT), reads=(),
+              help="The accepted proposal's first pathway step not yet reached (null: none left, or no pathway)"),
     SiteField("province_acronym", "pr.acronym", STRING, (PAGE,), reads=("province",)),
     SiteField("parent_title", "(SELECT p.title FROM commons_site p WHERE p.id = s.parent_id)", STRING, (PAGE,),
               reads=("parent",)),

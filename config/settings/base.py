@@ -284,6 +284,7 @@ SPECTACULAR_SETTINGS = {
         "ConditionEnum": "commons.models.sites.Condition",
         "LocationPrecisionEnum": "commons.models.sites.LocationPrecision",
         "ProposalStatusEnum": "commons.models.proposals.ProposalStatus",
+        "LegalInstrumentEnum": "commons.models.proposals.LegalInstrument",
         "FeatureTypeEnum": ["Feature"],
         "FeatureCollectionTypeEnum": ["FeatureCollection"],
     },

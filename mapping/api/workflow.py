@@ -43,6 +43,8 @@ class ProposalInput(serializers.Serializer):
     funding_sources = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     timeline = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     submit = serializers.BooleanField(default=True)
+    pathway = serializers.SlugField(max_length=60, required=False, allow_blank=True, default="",
+                                    help_text="Slug of a pathway fitting the site (GET /api/v1/pathways/?site=).")
 
 
 class SubscriptionInput(serializers.Serializer):

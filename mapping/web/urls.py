@@ -8,8 +8,8 @@ from django.urls import include, path
 
 from mapping.web.feeds import AreaFeed, SearchFeed
 from mapping.web.views import (
-    catalog, confirmations, cooperatives, dashboard, geodata, imports, legal, my_reports, pages, pwa, report, sites,
-    workflow,
+    catalog, confirmations, cooperatives, dashboard, geodata, imports, legal, milestones, my_reports, pages, pwa,
+    report, sites, workflow,
 )
 
 public = [
@@ -24,6 +24,10 @@ public = [
     path("cooperative/", cooperatives.cooperative_list, name="cooperative_list"),
     path("cooperative/<str:slug>/", cooperatives.cooperative_detail, name="cooperative_detail"),
     path("proposte/<int:pk>/", cooperatives.proposal_detail, name="proposal_detail"),
+    path("proposte/<int:pk>/passi/<int:position>/", milestones.milestone_update, name="milestone_update"),
+    path("proposte/<int:pk>/passi/<int:position>/documenti/", milestones.milestone_upload, name="milestone_upload"),
+    path("proposte/<int:pk>/sostegno/", milestones.proposal_support, name="proposal_support"),
+    path("documenti/<int:pk>/", milestones.milestone_document, name="milestone_document"),
     path("cruscotto/", dashboard.dashboard, name="dashboard"),
     path("mappa/confini/<slug:level>.geojson", geodata.boundaries, name="boundaries"),
     path("mappa/aree/", geodata.areas, name="areas"),

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from commons.models import (
-    Cooperative, Freshness, InnerAreaClass, ProposalStatus, Site, SiteSource, SiteStatus, Subscription,
+    Cooperative, Freshness, InnerAreaClass, Pathway, ProposalStatus, Site, SiteSource, SiteStatus, Subscription,
     SubscriptionKind,
 )
 from commons.policy import can
@@ -129,6 +129,7 @@ def site_detail(request, pk):
         "proposals": record.proposals.exclude(status=ProposalStatus.DRAFT).select_related("cooperative"),
         "timeline": site_timeline(record),
         "children": record.children.visible().only("id", "title", "kind")[:50],
+        "pathways": Pathway.objects.fitting(record).prefetch_related("steps"),
         "source": _source(site),
         "provenance": _field_provenance(record),
         "inner_area": inner_area_class in InnerAreaClass.inner(),

@@ -101,6 +101,8 @@ GEOMETRY_INPUTS = {
                                    help_text="GeoJSON Point [lon, lat] in WGS84; optional when an outline is sent."),
     "outline": lambda: OutlineField(allowed=POLYGONAL, required=False, allow_null=True,
                                     help_text="GeoJSON Polygon or MultiPolygon, WGS84, at most 2000 vertices."),
+    "parent": lambda: serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, allow_null=True,
+                                               help_text="Id of a visible site whose outline contains this one."),
 }
 # Values a full replacement (PUT) resets absent members to: the model's default of each one it does not require.
 INPUT_DEFAULTS = model_defaults(editable_fields(CLIENT))
@@ -258,7 +260,8 @@ class ProposalSerializer(serializers.ModelSerializer):
     cooperative_slug = serializers.CharField(source="cooperative.slug", read_only=True)
     legal_instrument = serializers.ChoiceField(choices=LegalInstrument.choices, allow_blank=True, read_only=True,
                                                help_text="Empty until a proposal is accepted.")
-    pathway = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="The pathway's slug, or null.")
+    pathway = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True,
+                                           help_text="The pathway's slug, or null.")
     current_step = serializers.SerializerMethodField(help_text="The first milestone not yet reached (null: none left).")
     milestones = MilestoneSerializer(many=True, read_only=True)
     support_count = serializers.SerializerMethodField(help_text="How many people support it (never who).")

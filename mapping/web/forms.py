@@ -39,9 +39,14 @@ class FilterPanelForm(forms.Form):
     claimed = forms.ChoiceField(label=_("Proposals"), required=False, choices=[
         ("", _("Any")), ("true", _("Claimed: verified, with proposals under review")), ("false", _("Not claimed")),
     ])
+    top_level = forms.ChoiceField(label=_("Parts of larger sites"), required=False, choices=[
+        ("", _("Show them too")), ("true", _("Only top-level sites (not parts of another)")),
+        ("false", _("Only parts of another site")),
+    ])
 
     def __init__(self, params, **kwargs):
-        data = {name: params.get(name, "") for name in ("q", "region", "province", "municipality", "inner", "claimed")}
+        data = {name: params.get(name, "") for name in ("q", "region", "province", "municipality", "inner", "claimed",
+                                                        "top_level")}
         for name in MULTI_VALUED:
             data[name] = _split(params, name)
         super().__init__(data, **kwargs)

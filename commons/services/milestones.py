@@ -3,7 +3,8 @@ recording planned and actual dates (in step order, never before the proposal), f
 
 - `pathway_for_site(site, slug)`: the pathway a proposal names, refused (`pathway_not_fitting`) unless it fits.
 - `milestones_plan(proposal)`: one milestone per step, planned from the proposal's date by typical durations.
-- `milestone_record` (policy "milestone.record"): new planned/actual dates and a note for one step.
+- `milestone_record` (policy "milestone.record"): new planned/actual dates and a note for one step; reaching the
+  last step of an accepted proposal puts its assigned site in reuse.
 - `milestone_document_add` (same policy): a PDF through commons.documents.clean_pdf.
 - `overdue_milestones(today)`, `warn_overdue(today)`: for the work queue and the cooperative's notices.
 """
@@ -11,14 +12,17 @@ recording planned and actual dates (in step order, never before the proposal), f
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commons.documents import clean_pdf
 from commons.errors import ConflictError, RegistryValidationError
-from commons.models import Milestone, MilestoneDocument, NoticeKind, Pathway, Proposal, ProposalStatus, SiteNotice
+from commons.models import (
+    Milestone, MilestoneDocument, NoticeKind, Pathway, Proposal, ProposalStatus, Site, SiteNotice, SiteStatus,
+)
 from commons.policy import require
-from commons.services.lifecycle import audit_context
+from commons.services.lifecycle import audit_context, notice
 
 TRACKED = [ProposalStatus.SUBMITTED, ProposalStatus.ACCEPTED, ProposalStatus.COMPLETED]
 UNSET = object()
@@ -122,7 +126,21 @@ def milestone_record(*, actor, proposal_id, position, planned_date=UNSET, actual
     _check_dates(proposal, milestones, timezone.localdate())
     with audit_context(actor, "milestone.record"):
         milestone.save(update_fields=["planned_date", "actual_date", "note", "updated_at"])
+    if proposal.status == ProposalStatus.ACCEPTED and all(m.actual_date for m in milestones):
+        _reuse_started(actor, proposal, milestones[-1])
     return milestone
+
+
+def _reuse_started(actor, proposal, last):
+    """The pathway's last step reached on an accepted proposal: its assigned site is in reuse (audited as that)."""
+    site = Site.objects.select_for_update().get(pk=proposal.site_id)
+    if site.status != SiteStatus.ASSIGNED:
+        return
+    reason = f"{last.position}. {last.step.name_it} ({last.actual_date:%d/%m/%Y})"
+    with audit_context(actor, "site.start_reuse", reason):
+        Site.objects.filter(pk=site.pk).update(status=SiteStatus.IN_REUSE, version=F("version") + 1)
+    notice(site, NoticeKind.STATUS, f"{site.title}: {site.get_status_display()} → {SiteStatus.IN_REUSE.label}",
+           f"Ultimo passo del percorso raggiunto: {reason}")
 
 
 def milestone_document_add(*, actor, proposal_id, position, upload, title=""):

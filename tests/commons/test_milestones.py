@@ -128,3 +128,23 @@ def test_the_proposal_page_form_refuses_an_out_of_order_date_with_a_400(proposal
     assert not proposal.milestones.filter(actual_date__isnull=False).exists()
     ok = client.post(f"/proposte/{proposal.pk}/passi/1/", {"m1-actual_date": TODAY.isoformat(), "m1-note": "Fatto"})
     assert ok.status_code == 302 and proposal.milestones.get(position=1).actual_date == TODAY
+
+
+def test_reaching_the_last_step_of_an_accepted_proposal_puts_the_site_in_reuse(proposal):
+    from commons.models import SiteStatus
+    from commons.services.proposals import proposal_accept
+    from tests.factories import moderator_user
+
+    proposal_accept(proposal_id=proposal.pk, actor=moderator_user(), legal_instrument="confiscated",
+                    instrument_start=TODAY)
+    for position in range(1, 6):
+        milestone_record(actor=proposal.member, proposal_id=proposal.pk, position=position, actual_date=TODAY)
+    proposal.site.refresh_from_db()
+    assert proposal.site.status == SiteStatus.ASSIGNED  # one step still to go
+    milestone_record(actor=proposal.member, proposal_id=proposal.pk, position=6, actual_date=TODAY)
+    proposal.site.refresh_from_db()
+    assert proposal.site.status == SiteStatus.IN_REUSE
+    event = proposal.site.events.order_by("-pgh_id").first()
+    assert event.pgh_context.metadata["action"] == "site.start_reuse"
+    assert event.pgh_context.metadata["actor"] == proposal.member.pk
+    assert "Avvio delle attività" in event.pgh_context.metadata["reason"]

@@ -19,10 +19,12 @@ from commons.services import support as support_services
 
 
 class MilestoneForm(forms.Form):
-    planned_date = forms.DateField(label=gettext_lazy("Planned date"), required=False,
-                                   widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
-    actual_date = forms.DateField(label=gettext_lazy("Date reached"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    # ISO dates: what <input type=date> reads and sends whatever the page's language (a localised value shows empty
+    # and, sent back empty, would clear the date).
+    planned_date = forms.DateField(label=gettext_lazy("Planned date"), required=False, widget=forms.DateInput(
+        format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}))
+    actual_date = forms.DateField(label=gettext_lazy("Date reached"), required=False, widget=forms.DateInput(
+        format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}))
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=1000,
                            widget=forms.TextInput(attrs={"class": "form-control"}))
 

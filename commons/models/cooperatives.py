@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from commons.validators import validate_tax_code
 
+from .proposals import ReuseCategory
+from .sites import SiteKind
+
 
 class LegalForm(models.TextChoices):
     SOCIAL_A = "social_a", _("Social cooperative (type A)")
@@ -64,6 +67,16 @@ class Cooperative(models.Model):
         "commons.Municipality", on_delete=models.PROTECT, null=True, blank=True, related_name="cooperatives"
     )
     verified = models.BooleanField(_("verified"), default=False)
+    # Matching (commons.matching): where the cooperative works and what it looks for. Set by its admins.
+    territory_regions = ArrayField(models.CharField(max_length=2), verbose_name=_("regions it works in"),
+                                   default=list, blank=True)
+    territory_provinces = ArrayField(models.CharField(max_length=3), verbose_name=_("provinces it works in"),
+                                     default=list, blank=True)
+    territory_area = models.MultiPolygonField(_("area it works in"), srid=4326, null=True, blank=True)
+    interest_kinds = ArrayField(models.CharField(max_length=20, choices=SiteKind.choices),
+                                verbose_name=_("kinds of site it looks for"), default=list, blank=True)
+    interest_categories = ArrayField(models.CharField(max_length=20, choices=ReuseCategory.choices),
+                                     verbose_name=_("reuse categories it works in"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="CooperativeMembership", related_name="cooperatives"

@@ -285,6 +285,7 @@ SPECTACULAR_SETTINGS = {
         "LocationPrecisionEnum": "commons.models.sites.LocationPrecision",
         "ProposalStatusEnum": "commons.models.proposals.ProposalStatus",
         "LegalInstrumentEnum": "commons.models.proposals.LegalInstrument",
+        "ReuseCategoryEnum": "commons.models.proposals.ReuseCategory",
         "FeatureTypeEnum": ["Feature"],
         "FeatureCollectionTypeEnum": ["FeatureCollection"],
     },

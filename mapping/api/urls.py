@@ -11,6 +11,7 @@ from mapping.api.views.auth import TokenView
 from mapping.api.views.confirmations import ChangeDecision, SiteConfirmationCreate
 from mapping.api.views.community import CooperativeDetail, CooperativeList, ProposalDetail, ProposalList
 from mapping.api.views.exports import CSVExport, GeoJSONExport, GeoPackageExport
+from mapping.api.views.matching import CooperativeInterests, CooperativeMatches
 from mapping.api.views.pathways import (
     MilestoneDocumentCreate, MilestoneUpdate, PathwayDetail, PathwayList, ProposalSupportApi,
 )
@@ -27,6 +28,8 @@ urlpatterns = [
     path("confirmations/<id:pk>/<slug:decision>/", ChangeDecision.as_view(), name="confirmation-decision"),
     path("cooperatives/", CooperativeList.as_view(), name="cooperative-list"),
     path("cooperatives/<str:slug>/", CooperativeDetail.as_view(), name="cooperative-detail"),
+    path("cooperatives/<str:slug>/matches/", CooperativeMatches.as_view(), name="cooperative-matches"),
+    path("cooperatives/<str:slug>/interests/", CooperativeInterests.as_view(), name="cooperative-interests"),
     path("proposals/", ProposalList.as_view(), name="proposal-list"),
     path("proposals/<id:pk>/", ProposalDetail.as_view(), name="proposal-detail"),
     path("pathways/", PathwayList.as_view(), name="pathway-list"),

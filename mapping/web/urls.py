@@ -8,7 +8,7 @@ from django.urls import include, path
 
 from mapping.web.feeds import AreaFeed, SearchFeed
 from mapping.web.views import (
-    catalog, confirmations, cooperatives, dashboard, geodata, imports, legal, milestones, my_reports, pages, pwa,
+    catalog, confirmations, cooperatives, dashboard, geodata, imports, legal, matching, milestones, my_reports, pages, pwa,
     report, sites, workflow,
 )
 
@@ -23,6 +23,7 @@ public = [
     path("segnala/", report.report, name="report"),
     path("cooperative/", cooperatives.cooperative_list, name="cooperative_list"),
     path("cooperative/<str:slug>/", cooperatives.cooperative_detail, name="cooperative_detail"),
+    path("cooperative/<str:slug>/beni/", matching.cooperative_matches, name="cooperative_matches"),
     path("proposte/<int:pk>/", cooperatives.proposal_detail, name="proposal_detail"),
     path("proposte/<int:pk>/passi/<int:position>/", milestones.milestone_update, name="milestone_update"),
     path("proposte/<int:pk>/passi/<int:position>/documenti/", milestones.milestone_upload, name="milestone_upload"),

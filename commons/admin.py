@@ -352,3 +352,14 @@ class MilestoneDocumentAdmin(ReadOnlyAdmin):
 @admin.register(models.ProposalSupport)
 class ProposalSupportAdmin(ReadOnlyAdmin):
     list_display = ["proposal", "created_at"]  # who supported stays out of the list
+
+
+@admin.register(models.CooperativeDigest)
+class CooperativeDigestAdmin(ReadOnlyAdmin):
+    list_display = ["cooperative", "period", "sent_to", "created_at"]
+
+
+@admin.register(models.CooperativeInvitation)
+class CooperativeInvitationAdmin(ReadOnlyAdmin):
+    list_display = ["cooperative", "site", "created_at"]
+    raw_id_fields = ["site"]

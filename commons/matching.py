@@ -146,3 +146,18 @@ def reasons(site, cooperative):
 
 def ranked(cooperative, limit=50):
     return [Match(site=s, score=round(s.score), reasons=reasons(s, cooperative)) for s in sites_for(cooperative)[:limit]]
+
+
+def cooperatives_for(site, limit=10):
+    """Verified cooperatives whose territory holds the site and whose kinds or reuse categories fit it."""
+    from commons.models import Cooperative
+
+    territory = (Q(territory_regions__contains=[site.region_id]) | Q(territory_provinces__contains=[site.province_id])
+                 | Q(territory_area__intersects=site.location))
+    fitting = []
+    for cooperative in Cooperative.objects.verified().filter(territory).order_by("name"):
+        if site.kind in cooperative.interest_kinds or KIND_CATEGORIES.get(site.kind, set()) & categories_of(cooperative):
+            fitting.append(cooperative)
+        if len(fitting) == limit:
+            break
+    return fitting

@@ -39,6 +39,8 @@ POLICY = {
     # The proposing cooperative records its pathway's milestones; the municipality and moderators may too.
     "milestone.record": {"coop_admin", "coop_member", "staff_inside", "moderator"},
     "pathway.edit": {"moderator"},
+    # Municipality staff invite a verified cooperative to propose for a site of their territory.
+    "cooperative.invite": {"staff_inside", "moderator"},
     "cooperative.edit": {"coop_admin", "moderator"},
     "cooperative.verify": {"moderator"},
     "staff.approve": {"moderator"},

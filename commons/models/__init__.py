@@ -3,7 +3,9 @@ from .confirmations import (
     Answer, ChangeStatus, Confirmation, RecheckOptOut, RecheckReason, RecheckRequest, Via,
 )
 from .areas import Enclave, InnerAreaClass, Municipality, Province, Region
-from .cooperatives import Cooperative, CooperativeMembership, LegalForm, MemberRole, Sector
+from .cooperatives import (
+    Cooperative, CooperativeDigest, CooperativeInvitation, CooperativeMembership, LegalForm, MemberRole, Sector,
+)
 from .datasets import ImportRun, SourceDataset
 from .idempotency import IdempotencyKey
 from .notifications import Delivery, NoticeKind, SiteNotice, Subscription, SubscriptionKind
@@ -41,6 +43,8 @@ __all__ = [
     "SubscriptionKind",
     "Condition",
     "Cooperative",
+    "CooperativeDigest",
+    "CooperativeInvitation",
     "CooperativeMembership",
     "Enclave",
     "IdempotencyKey",

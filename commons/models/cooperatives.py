@@ -109,3 +109,42 @@ class CooperativeMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.cooperative} ({self.role})"
+
+
+class CooperativeDigest(models.Model):
+    """The weekly digest of newly verified fitting sites, once per cooperative and ISO week (the unique index decides
+    between two runners); kept as the record of what was sent."""
+
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="digests")
+    period = models.CharField(_("week"), max_length=8)  # ISO week, e.g. 2026-W49
+    sites = ArrayField(models.IntegerField(), default=list, blank=True)
+    sent_to = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("weekly digest")
+        verbose_name_plural = _("weekly digests")
+        constraints = [models.UniqueConstraint(fields=["cooperative", "period"], name="digest_once_a_week")]
+
+    def __str__(self):
+        return f"{self.cooperative} {self.period}"
+
+
+@pghistory.track(pghistory.InsertEvent("cooperative.invite"), fields=["site", "cooperative", "invited_by"],
+                 model_name="CooperativeInvitationEvent", obj_field=pghistory.ObjForeignKey(related_name="events"))
+class CooperativeInvitation(models.Model):
+    """Municipality staff invite a verified cooperative to propose for a site (once per site and cooperative)."""
+
+    site = models.ForeignKey("commons.Site", on_delete=models.CASCADE, related_name="invitations")
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    message = models.CharField(_("message"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invitation to propose")
+        verbose_name_plural = _("invitations to propose")
+        constraints = [models.UniqueConstraint(fields=["site", "cooperative"], name="invitation_once")]
+
+    def __str__(self):
+        return f"{self.cooperative} → {self.site_id}"

@@ -11,7 +11,7 @@ from mapping.api.views.auth import TokenView
 from mapping.api.views.confirmations import ChangeDecision, SiteConfirmationCreate
 from mapping.api.views.community import CooperativeDetail, CooperativeList, ProposalDetail, ProposalList
 from mapping.api.views.exports import CSVExport, GeoJSONExport, GeoPackageExport
-from mapping.api.views.matching import CooperativeInterests, CooperativeMatches
+from mapping.api.views.matching import CooperativeInterests, CooperativeMatches, SiteInvitationCreate
 from mapping.api.views.pathways import (
     MilestoneDocumentCreate, MilestoneUpdate, PathwayDetail, PathwayList, ProposalSupportApi,
 )
@@ -25,6 +25,7 @@ urlpatterns = [
     path("sites/<id:pk>/", SiteDetail.as_view(), name="site-detail"),
     path("sites/<id:pk>/photos/", SitePhotoCreate.as_view(), name="site-photos"),
     path("sites/<id:pk>/confirmations/", SiteConfirmationCreate.as_view(), name="site-confirmations"),
+    path("sites/<id:pk>/invitations/", SiteInvitationCreate.as_view(), name="site-invitations"),
     path("confirmations/<id:pk>/<slug:decision>/", ChangeDecision.as_view(), name="confirmation-decision"),
     path("cooperatives/", CooperativeList.as_view(), name="cooperative-list"),
     path("cooperatives/<str:slug>/", CooperativeDetail.as_view(), name="cooperative-detail"),

@@ -44,6 +44,7 @@ public = [
 work = [
     path("lavoro/", workflow.work_queue, name="queue"),
     path("lavoro/siti/<int:pk>/", workflow.site_manage, name="site_manage"),
+    path("lavoro/siti/<int:pk>/invita/<int:cooperative>/", workflow.cooperative_invite, name="cooperative_invite"),
     path("lavoro/siti/<int:pk>/<slug:action>/", workflow.site_action, name="site_action"),
     path("lavoro/proposte/<int:pk>/<slug:decision>/", workflow.proposal_decision, name="proposal_decision"),
     path("lavoro/modera/<slug:what>/<int:pk>/", workflow.moderate, name="moderate"),

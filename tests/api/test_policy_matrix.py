@@ -82,6 +82,8 @@ CASES = {
     "accept_change": ("site.decide_change", _reported_change, "/api/v1/confirmations/{proposal}/accept/", {}),
     "decline_change": ("site.decide_change", _reported_change, "/api/v1/confirmations/{proposal}/decline/",
                        {"reason": "Non è cambiato"}),
+    "invite": ("cooperative.invite", lambda c: (_verified_site_with_proposal(CooperativeFactory())[0], None),
+               "/api/v1/sites/{site}/invitations/", {"cooperative": "{cooperative}"}),
     "support": ("proposal.support", _verified_site_with_proposal, "/api/v1/proposals/{proposal}/support/", {}),
     "record_milestone": ("milestone.record", _proposal_with_pathway, "/api/v1/proposals/{proposal}/milestones/4/",
                          {"planned_date": "2099-01-01"}),

@@ -105,3 +105,90 @@ def test_the_page_and_the_api_show_the_ranking_to_members_only(cooperative):
     assert form.status_code == 302
     cooperative.refresh_from_db()
     assert cooperative.territory_regions == ["12"] and cooperative.interest_kinds == ["land"]
+
+
+def _verify_now(site):
+    from commons.services.lifecycle import site_verify
+    from tests.factories import moderator_user
+
+    site_verify(site_id=site.pk, actor=moderator_user())
+    return site
+
+
+def test_the_weekly_digest_lists_newly_verified_fitting_sites_once_per_week(cooperative):
+    import datetime as dt
+
+    from django.core import mail
+
+    from commons.models import CooperativeDigest
+    from commons.services.matching import send_digests
+
+    _verify_now(SiteFactory(location=Point(COLOSSEO[0] + 0.012, COLOSSEO[1], srid=4326), title="Orto nuovo",
+                            kind="land"))
+    _verify_now(SiteFactory(location=Point(9.19, 45.4642, srid=4326), title="Campo a Milano", kind="land"))
+    today = timezone.localdate()
+    recorded, sent = send_digests(today=today)
+    assert sent == 1 and recorded >= 1
+    message = mail.outbox[-1]
+    assert "Orto nuovo" in message.body and "Campo a Milano" not in message.body
+    assert "dalla vostra sede" in message.body and message.to == [cooperative.memberships.first().user.email]
+    assert send_digests(today=today) == (0, 0)  # once per cooperative and week
+    assert CooperativeDigest.objects.filter(cooperative=cooperative).count() == 1
+    next_week = send_digests(today=today + dt.timedelta(days=7))
+    assert next_week[0] >= 1 and CooperativeDigest.objects.filter(cooperative=cooperative).count() == 2
+
+
+def test_two_digest_runners_at_once_send_one_digest(cooperative):
+    from django.db import IntegrityError
+
+    from commons.models import CooperativeDigest
+
+    CooperativeDigest.objects.create(cooperative=cooperative, period="2026-W01")
+    with pytest.raises(IntegrityError):
+        CooperativeDigest.objects.create(cooperative=cooperative, period="2026-W01")
+
+
+def test_the_site_page_shows_fitting_cooperatives_and_staff_invite_one(cooperative, django_capture_on_commit_callbacks):
+    from django.core import mail
+    from django.test import Client
+
+    from commons.models import CooperativeInvitation
+    from tests.factories import staff_user
+
+    site = _at(0.012, title="Terreno vicino", kind="land")
+    CooperativeFactory(name="Cooperativa Edile", sectors=["construction"], territory_regions=["12"])  # no fit
+    page = Client().get(f"/beni/{site.pk}/").content.decode()
+    assert "Cooperative attive qui" in page and "Cooperativa Orti di Roma" in page and "Cooperativa Edile" not in page
+    staff = Client()
+    staff.force_login(staff_user("058091"))
+    assert "Invita a proporre" in staff.get(f"/beni/{site.pk}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(f"/lavoro/siti/{site.pk}/invita/{cooperative.pk}/")
+    assert CooperativeInvitation.objects.filter(site=site, cooperative=cooperative).count() == 1
+    invitation = CooperativeInvitation.objects.get()
+    assert invitation.events.first().pgh_context.metadata["action"] == "cooperative.invite"
+    assert any("Invito a proporre" in m.subject for m in mail.outbox)
+
+
+def test_inviting_twice_or_an_unverified_cooperative_is_a_400_naming_the_field(cooperative):
+    from rest_framework.test import APIClient
+
+    from commons.models import CooperativeInvitation
+    from tests.factories import staff_user
+
+    site = _at(0.012, title="Terreno vicino", kind="land")
+    client = APIClient()
+    client.force_authenticate(staff_user("058091"))
+    url = f"/api/v1/sites/{site.pk}/invitations/"
+    assert client.post(url, {"cooperative": cooperative.pk}, format="json").status_code == 201
+    again = client.post(url, {"cooperative": cooperative.pk}, format="json")
+    assert again.status_code == 400 and again.json()["errors"][0]["code"] == "already_invited"
+    unverified = CooperativeFactory(verified=False)
+    refused = client.post(url, {"cooperative": unverified.pk}, format="json")
+    assert refused.status_code == 400
+    assert (refused.json()["errors"][0]["field"], refused.json()["errors"][0]["code"]) == (
+        "cooperative", "cooperative_not_verified")
+    outside = APIClient()
+    outside.force_authenticate(staff_user("015146"))
+    assert outside.post(url, {"cooperative": CooperativeFactory().pk}, format="json").status_code == 403
+    assert CooperativeInvitation.objects.count() == 1

@@ -15,7 +15,7 @@ from commons.geovalidation import POLYGONAL, as_multipolygon, parse_geometry
 from commons.matching import ranked
 from commons.models import Cooperative, ReuseCategory, SiteKind
 from commons.policy import is_moderator
-from commons.services.matching import cooperative_interests_set
+from commons.services.matching import cooperative_interests_set, cooperative_invite
 from mapping.api.schema import error_responses
 from mapping.api.serializers import StrictSerializer
 
@@ -73,3 +73,24 @@ class CooperativeInterests(APIView):
                          "area": json.loads(cooperative.territory_area.geojson) if cooperative.territory_area
                          else None,
                          "kinds": cooperative.interest_kinds, "categories": cooperative.interest_categories})
+
+
+class InvitationInput(StrictSerializer):
+    cooperative = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    message = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class SiteInvitationCreate(APIView):
+    """Municipality staff invite a verified cooperative to propose for a site of their territory."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(operation_id="site_invitation_create", request=InvitationInput,
+                   responses={201: inline_serializer("InvitationCreated", {"id": serializers.IntegerField()}),
+                              **error_responses(400, 401, 403, 409)})
+    def post(self, request, pk):
+        serializer = InvitationInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation = cooperative_invite(actor=request.user, site_id=pk, cooperative_id=serializer.validated_data[
+            "cooperative"], message=serializer.validated_data["message"])
+        return Response({"id": invitation.pk}, status=201)

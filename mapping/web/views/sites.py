@@ -14,6 +14,7 @@ from commons.models import (
     Cooperative, Freshness, InnerAreaClass, Pathway, ProposalStatus, Site, SiteSource, SiteStatus, Subscription,
     SubscriptionKind,
 )
+from commons.matching import cooperatives_for
 from commons.policy import can
 from commons.services.confirmations import CONFIRMABLE_STATUSES, already_confirmed
 from mapping.web.forms import ConfirmationForm
@@ -134,6 +135,8 @@ def site_detail(request, pk):
         "timeline": site_timeline(record),
         "children": children,
         "pathways": Pathway.objects.fitting(record).prefetch_related("steps"),
+        "nearby_cooperatives": cooperatives_for(record) if record.status == SiteStatus.VERIFIED else [],
+        "may_invite": can(request.user, "cooperative.invite", site=record) if request.user.is_authenticated else False,
         "source": _source(site),
         "provenance": _field_provenance(record),
         "inner_area": inner_area_class in InnerAreaClass.inner(),

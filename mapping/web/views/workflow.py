@@ -221,3 +221,15 @@ def moderate(request, what, pk):
     else:
         raise PermissionDenied
     return redirect("workflow:queue")
+
+
+@login_required
+@require_POST
+def cooperative_invite(request, pk, cooperative):
+    """Staff invite a verified cooperative active nearby to propose (commons.services.matching.cooperative_invite)."""
+    from commons.services.matching import cooperative_invite as invite
+
+    _run(request, lambda: invite(actor=request.user, site_id=pk, cooperative_id=cooperative,
+                                 message=request.POST.get("message", "")),
+         _("The cooperative's administrators were invited to propose."))
+    return redirect("mapping:site_detail", pk=pk)

@@ -52,7 +52,8 @@ class MilestoneUpdate(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(operation_id="proposal_milestone_update", summary="Record a step's planned or actual date",
-                   request=MilestoneInput, responses={200: MilestoneSerializer, **error_responses(400, 401, 403, 409)})
+                   request=MilestoneInput,
+                   responses={200: MilestoneSerializer, **error_responses(400, 401, 403, 404, 409)})
     def patch(self, request, pk, position):
         serializer = MilestoneInput(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -68,7 +69,7 @@ class MilestoneDocumentCreate(APIView):
 
     @extend_schema(operation_id="proposal_milestone_document_create", summary="File a PDF for a step",
                    parameters=[IDEMPOTENCY_KEY], request={"multipart/form-data": MilestoneDocumentInput},
-                   responses={201: MilestoneDocumentSerializer, **error_responses(400, 401, 403, 409, 413, 415),
+                   responses={201: MilestoneDocumentSerializer, **error_responses(400, 401, 403, 404, 409, 413, 415),
                               **IDEMPOTENCY_RESPONSES})
     @idempotent
     def post(self, request, pk, position):

@@ -73,6 +73,9 @@ class Proposal(models.Model):
     legal_instrument = models.CharField(_("legal instrument"), max_length=20, choices=LegalInstrument.choices, blank=True)
     instrument_start = models.DateField(_("instrument start"), null=True, blank=True)
     instrument_end = models.DateField(_("instrument end"), null=True, blank=True)
+    # A proposal for a borgo may name the parts (child sites) it covers.
+    covers = models.ManyToManyField("commons.Site", blank=True, related_name="covering_proposals",
+                                    verbose_name=_("parts it covers"))
     pathway = models.ForeignKey("commons.Pathway", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="proposals", verbose_name=_("pathway"))
     submitted_by = models.ForeignKey(

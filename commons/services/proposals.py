@@ -41,10 +41,21 @@ def _check_fields(fields):
         raise RegistryValidationError(_("Choose a reuse category."), code="invalid_choice", field="reuse_category")
 
 
+def _parts(site, covers):
+    """The visible child sites of `site` a proposal names; any other id is refused (`not_a_part`)."""
+    wanted = {int(pk) for pk in covers or ()}
+    parts = list(site.children.visible().filter(pk__in=wanted))
+    missing = sorted(wanted - {part.pk for part in parts})
+    if missing:
+        raise RegistryValidationError(_("Site %(id)s is not a part of this site.") % {"id": missing[0]},
+                                      code="not_a_part", field="covers")
+    return parts
+
+
 @transaction.atomic
-def proposal_create(*, actor, site_id, cooperative_id, submit=True, pathway=None, **fields):
-    """A cooperative's proposal, optionally under a pathway (its slug) that must fit the site; once submitted, the
-    pathway's steps become its milestones."""
+def proposal_create(*, actor, site_id, cooperative_id, submit=True, pathway=None, covers=(), **fields):
+    """A cooperative's proposal, optionally under a pathway (its slug) that must fit the site, and naming the parts
+    of the site it covers; once submitted, the pathway's steps become its milestones."""
     _check_fields(fields)
     site = Site.objects.select_for_update().filter(pk=site_id).first()
     cooperative = Cooperative.objects.filter(pk=cooperative_id).first()
@@ -55,11 +66,13 @@ def proposal_create(*, actor, site_id, cooperative_id, submit=True, pathway=None
         raise ConflictError(_("Proposals can only be made for verified sites that are not yet assigned."),
                             code="site_not_open")
     chosen = pathway_for_site(site, pathway)
+    parts = _parts(site, covers)
     with audit_context(actor, "proposal.create"):
         proposal = Proposal.objects.create(
             site=site, cooperative=cooperative, submitted_by=actor, status=P.SUBMITTED if submit else P.DRAFT,
             pathway=chosen, **fields
         )
+        proposal.covers.set(parts)
         if submit:
             milestones_plan(proposal)
     if submit:

@@ -265,13 +265,14 @@ class ProposalSerializer(serializers.ModelSerializer):
     current_step = serializers.SerializerMethodField(help_text="The first milestone not yet reached (null: none left).")
     milestones = MilestoneSerializer(many=True, read_only=True)
     support_count = serializers.SerializerMethodField(help_text="How many people support it (never who).")
+    covers = serializers.PrimaryKeyRelatedField(many=True, read_only=True, help_text="Ids of the parts it covers.")
 
     class Meta:
         model = Proposal
         fields = ["id", "site", "site_title", "cooperative", "cooperative_slug", "cooperative_name", "title",
                   "summary", "reuse_category", "expected_jobs", "beneficiaries", "budget_eur", "funding_sources",
                   "timeline", "status", "legal_instrument", "instrument_start", "instrument_end", "decided_at",
-                  "created_at", "updated_at", "pathway", "current_step", "milestones", "support_count"]
+                  "created_at", "updated_at", "pathway", "current_step", "milestones", "support_count", "covers"]
         read_only_fields = fields
 
     @extend_schema_field(MilestoneSerializer(allow_null=True))

@@ -96,10 +96,12 @@ class ProposalForm(forms.Form):
     funding_sources = forms.CharField(label=_("Funding sources"), required=False,
                                       widget=forms.Textarea(attrs={"rows": 2}))
     timeline = forms.CharField(label=_("Schedule"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    covers = forms.MultipleChoiceField(label=_("Parts of the site it covers"), required=False,
+                                       widget=forms.CheckboxSelectMultiple)
     submit = forms.BooleanField(label=_("Submit now to the municipality (otherwise it stays a draft)"),
                                 required=False, initial=True)
 
-    def __init__(self, *args, cooperatives, pathways=(), **kwargs):
+    def __init__(self, *args, cooperatives, pathways=(), parts=(), **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if isinstance(field.widget, (forms.TextInput, forms.Textarea, forms.NumberInput)):
@@ -110,6 +112,10 @@ class ProposalForm(forms.Form):
         self.fields["pathway"].widget.attrs["aria-describedby"] = self.auto_id % "pathway" + "-help"
         if len(offered) == 1:
             self.fields["pathway"].initial = offered[0][0]
+        if parts:
+            self.fields["covers"].choices = [(str(part.pk), part.title) for part in parts]
+        else:
+            del self.fields["covers"]
         if len(cooperatives) == 1:
             self.fields["cooperative"].initial = str(cooperatives[0].pk)
 

@@ -86,3 +86,31 @@ def test_a_site_cannot_become_part_of_its_own_part():
     assert (refused.value.field, refused.value.code) == ("parent", "parent_cycle")
     borgo.refresh_from_db()
     assert borgo.parent_id is None
+
+
+def test_a_proposal_on_a_borgo_names_the_parts_it_covers_and_only_those():
+    from commons.models import Proposal
+    from tests.factories import CooperativeFactory, coop_user, verified_site
+
+    borgo = verified_site(title="Borgo", kind="village", outline=BORGO, ownership="municipality")
+    church = SiteFactory(title="Chiesa del borgo", outline=square(*ROMA, half=0.0005), parent=borgo)
+    elsewhere = SiteFactory(title="Altrove", location=Point(ROMA[0] + 0.01, ROMA[1], srid=4326))
+    cooperative = CooperativeFactory()
+    api = APIClient()
+    api.force_authenticate(coop_user(cooperative, "admin"))
+    body = {"cooperative": cooperative.pk, "title": "Albergo diffuso", "summary": "Ospitalità nelle case del borgo",
+            "reuse_category": "tourism"}
+    refused = api.post(f"/api/v1/sites/{borgo.pk}/proposals/", {**body, "covers": [church.pk, elsewhere.pk]},
+                       format="json")
+    assert refused.status_code == 400
+    assert (refused.json()["errors"][0]["field"], refused.json()["errors"][0]["code"]) == ("covers", "not_a_part")
+    assert not Proposal.objects.exists()
+    created = api.post(f"/api/v1/sites/{borgo.pk}/proposals/", {**body, "covers": [church.pk]}, format="json")
+    assert created.status_code == 201
+    assert APIClient().get(f"/api/v1/proposals/{created.json()['id']}/").json()["covers"] == [church.pk]
+    page = Client().get(f"/proposte/{created.json()['id']}/").content.decode()
+    assert "Chiesa del borgo" in page
+    member = Client()
+    member.force_login(coop_user(cooperative))
+    form = member.get(f"/beni/{borgo.pk}/proponi/").content.decode()
+    assert f'value="{church.pk}"' in form

@@ -48,8 +48,8 @@ PAGE = ["limit", "offset"]
 
 def with_milestones(proposals):
     """What ProposalSerializer reads, in three queries whatever the page size."""
-    return proposals.select_related("pathway").prefetch_related("milestones__step", "milestones__documents").annotate(
-        support_count=Count("supports", distinct=True))
+    return proposals.select_related("pathway").prefetch_related(
+        "milestones__step", "milestones__documents", "covers").annotate(support_count=Count("supports", distinct=True))
 
 
 @extend_schema_view(

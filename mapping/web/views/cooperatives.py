@@ -87,11 +87,12 @@ def proposal_create(request, pk):
     cooperatives = _proposing_cooperatives(request.user, site)
     if not cooperatives:
         raise PermissionDenied(_("Only members of a verified cooperative can propose a project for a verified site."))
-    form = ProposalForm(request.POST or None, cooperatives=cooperatives, pathways=Pathway.objects.fitting(site))
+    form = ProposalForm(request.POST or None, cooperatives=cooperatives, pathways=Pathway.objects.fitting(site),
+                        parts=list(site.children.visible().order_by("title")[:200]))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         cooperative_id, submit = int(data.pop("cooperative")), data.pop("submit")
-        fields = {name: value for name, value in data.items() if value not in (None, "")}
+        fields = {name: value for name, value in data.items() if value not in (None, "", [])}
         try:
             proposal = create_proposal(actor=request.user, site_id=site.pk, cooperative_id=cooperative_id,
                                        submit=submit, **fields)

@@ -12,7 +12,7 @@ import pytest
 from commons.models import Proposal, ProposalStatus, ProposalSupport, SiteStatus
 from commons.pathways import seed_pathways
 from tests.browser.conftest import PHONE, axe_violations
-from tests.commons.test_milestone_documents import PDF
+from tests.commons.test_milestone_documents import PDF, documents_dir  # noqa: F401 - a fixture
 from tests.factories import CooperativeFactory, coop_user, staff_user, verified_site, verified_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,7 +31,7 @@ def _checked(page, name, found):
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
-def test_propose_under_art_48_support_accept_and_record_milestones_to_reuse(make_page, live_server):
+def test_propose_under_art_48_support_accept_and_record_milestones_to_reuse(make_page, live_server, documents_dir):
     seed_pathways()
     site = verified_site(ownership="confiscated", title="Villa confiscata di Torre Spaccata")
     cooperative = CooperativeFactory(name="Cooperativa Terre Libere")
@@ -81,6 +81,7 @@ def test_propose_under_art_48_support_accept_and_record_milestones_to_reuse(make
     coop.click("form[action$='/passi/1/documenti/'] button[type=submit]")
     coop.wait_for_selector(".alert-success")
     assert coop.locator("#milestone-1 a", has_text="Visura catastale").count() == 1
+    assert [p.read_bytes() for p in documents_dir.rglob("*.pdf")] == [PDF]
     for position in range(1, 7):
         coop.click(f"#milestone-{position} summary")
         coop.fill(f"#id_m{position}-actual_date", today)

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from commons import models
 from commons.errors import RegistryValidationError
 from commons.photos import clean_photo
+from commons.policy import can
+from commons.services.lifecycle import audit_context
 from commons.services.photos import photo_add
 from commons.services.sites import EDITABLE_FIELDS, site_place, site_report, site_update
 
@@ -285,3 +287,79 @@ class RecheckRequestAdmin(ReadOnlyAdmin):
 class RecheckOptOutAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at"]
     raw_id_fields = ["user"]
+
+
+class PathwayStepInline(admin.TabularInline):
+    model = models.PathwayStep
+    extra = 0
+    can_delete = False  # a step milestones point at is never deleted: reword it instead
+    fields = ["position", "name_it", "name_en", "actor_it", "actor_en", "documents_it", "documents_en", "typical_days"]
+
+
+@admin.register(models.Pathway)
+class PathwayAdmin(admin.ModelAdmin):
+    """Moderators keep the pathways (policy "pathway.edit"); each change is audited with who made it."""
+
+    list_display = ["title_it", "legal_basis", "instrument", "active", "position"]
+    list_filter = ["active", "instrument"]
+    search_fields = ["title_it", "title_en", "legal_basis", "slug"]
+    inlines = [PathwayStepInline]
+
+    def _allowed(self, request):
+        return can(request.user, "pathway.edit")
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # never deleted: untick "offered"
+
+    def has_module_permission(self, request):
+        return self._allowed(request) or super().has_module_permission(request)
+
+    def changeform_view(self, request, *args, **kwargs):
+        with audit_context(request.user, "pathway.edit"):
+            return super().changeform_view(request, *args, **kwargs)
+
+
+@admin.register(models.Milestone)
+class MilestoneAdmin(ReadOnlyAdmin):
+    list_display = ["proposal", "position", "step", "planned_date", "actual_date"]
+    raw_id_fields = ["proposal"]
+
+
+@admin.register(models.PathwayStep)
+class PathwayStepAdmin(PathwayAdmin):
+    """Steps are edited inside their pathway; this list is for searching them."""
+
+    list_display = ["pathway", "position", "name_it", "typical_days"]
+    list_filter = ["pathway"]
+    search_fields = ["name_it", "name_en"]
+    inlines = []
+
+
+@admin.register(models.MilestoneDocument)
+class MilestoneDocumentAdmin(ReadOnlyAdmin):
+    list_display = ["title", "milestone", "size", "created_at"]
+
+
+@admin.register(models.ProposalSupport)
+class ProposalSupportAdmin(ReadOnlyAdmin):
+    list_display = ["proposal", "created_at"]  # who supported stays out of the list
+
+
+@admin.register(models.CooperativeDigest)
+class CooperativeDigestAdmin(ReadOnlyAdmin):
+    list_display = ["cooperative", "period", "sent_to", "created_at"]
+
+
+@admin.register(models.CooperativeInvitation)
+class CooperativeInvitationAdmin(ReadOnlyAdmin):
+    list_display = ["cooperative", "site", "created_at"]
+    raw_id_fields = ["site"]

@@ -1,6 +1,6 @@
 """Domain errors carry a field, a stable machine code and a sentence for people."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 
 class RegistryValidationError(ValidationError):
@@ -12,6 +12,14 @@ class RegistryValidationError(ValidationError):
 
     def as_dict(self):
         return {self.field: [{"code": self.code, "message": self.messages[0]}]}
+
+
+class NotAllowed(PermissionDenied):
+    """A refusal with its own field and code (HTTP 403), where the policy's generic one would not say why."""
+
+    def __init__(self, message, *, code, field=None):
+        super().__init__(message)
+        self.code, self.field, self.message = code, field, message
 
 
 class ConflictError(Exception):

@@ -7,15 +7,14 @@ the original are gone) or raises RegistryValidationError with code `too_large` (
 """
 
 import io
-import uuid
 import warnings
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from commons.errors import RegistryValidationError
+from commons.uploads import check_size, stored_copy
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_SIDE = 4096  # stored photos are at most this many pixels on their longer side
@@ -27,17 +26,14 @@ def _error(code, message, **params):
 
 
 def clean_photo(upload):
-    if upload.size > settings.PHOTO_MAX_BYTES:
-        raise _error("too_large", _("A photo may be at most %(limit)d MB.") % {
-            "limit": settings.PHOTO_MAX_BYTES // (1024 * 1024)})
-    upload.seek(0)
+    check_size(upload, settings.PHOTO_MAX_BYTES, field="image", what=_("A photo"))
     try:
         data = _reencode(upload)
     except Image.DecompressionBombError:
         raise _too_many_pixels() from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise _error("invalid_image", _("This file is not a JPEG, PNG or WebP photo.")) from None
-    return ContentFile(data, name=f"{uuid.uuid4().hex}.jpg")
+    return stored_copy(data, "jpg")
 
 
 def _reencode(upload):

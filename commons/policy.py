@@ -34,6 +34,13 @@ POLICY = {
     "proposal.withdraw": {"coop_admin", "coop_member"},
     "proposal.decide": {"staff_inside", "moderator"},
     "proposal.complete": {"staff_inside", "moderator"},
+    # Signed-in people with a verified e-mail; never the proposing cooperative's own members (see can()).
+    "proposal.support": {"citizen", "reporter", "staff_inside", "staff_outside", "moderator"},
+    # The proposing cooperative records its pathway's milestones; the municipality and moderators may too.
+    "milestone.record": {"coop_admin", "coop_member", "staff_inside", "moderator"},
+    "pathway.edit": {"moderator"},
+    # Municipality staff invite a verified cooperative to propose for a site of their territory.
+    "cooperative.invite": {"staff_inside", "moderator"},
     "cooperative.edit": {"coop_admin", "moderator"},
     "cooperative.verify": {"moderator"},
     "staff.approve": {"moderator"},
@@ -90,6 +97,8 @@ def can(user, action, *, site=None, cooperative=None):
     roles = roles_of(user, site=site, cooperative=cooperative)
     if action == "proposal.decide" and site is not None and site.ownership not in STAFF_DECIDES_OWNERSHIP:
         allowed = allowed - {"staff_inside"}
+    if action == "proposal.support":
+        return "citizen" in roles and not roles & {"coop_member", "coop_admin"}
     if action == "site.edit" and site is not None and roles == {"citizen", "reporter"} and site.status != "reported":
         return False  # once verified, a report is edited by its municipality or a moderator
     return bool(allowed & roles)

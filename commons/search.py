@@ -297,6 +297,9 @@ class SiteFilterSet(django_filters.FilterSet):
     ownership = _choices("ownership", Ownership.values, gettext_lazy("Ownerships."))
     claimed = ParamFilter(BooleanParamField, lambda qs, v: qs.claimed(v),
                           help_text=gettext_lazy("true: verified sites with at least one submitted proposal."))
+    top_level = ParamFilter(BooleanParamField, lambda qs, v: qs.filter(parent__isnull=v),
+                            help_text=gettext_lazy("true: only sites that are not part of another (a borgo, not its "
+                                                   "buildings); false: only the parts."))
     q = ParamFilter(TextQueryField, _text_search,
                     help_text=gettext_lazy("Italian full-text search over title, description and address."))
     bbox = ParamFilter(BBoxField, lambda qs, v: qs.filter(location__bboverlaps=v),

@@ -61,6 +61,7 @@ class SiteField:
     imports: str | None = None
     reads: tuple | None = None
     help: str = ""
+    null: bool = False  # a computed member that may be null (a column's nullability comes from the model)
 
     @property
     def column(self):
@@ -77,7 +78,7 @@ class SiteField:
 
     @property
     def nullable(self):
-        return bool(self.column and self.model_field.null)
+        return bool(self.null or (self.column and self.model_field.null))
 
 
 # Never add reporter, e-mail or other personal data: lists, tiles and exports are public (A3).
@@ -137,7 +138,6 @@ FIELDS = (
                          "e.pgh_created_at) FROM commons_siteevent e WHERE e.pgh_obj_id = s.id "
                          "ORDER BY e.pgh_created_at DESC, e.pgh_id DESC LIMIT 1))",
               OBJECT, (DETAIL,), reads=("version", "created_at", "updated_at")),
-    SiteField("parent", "s.parent_id", INTEGER, (DETAIL,), edit=STAFF),
     # Ground truth (commons.freshness): the role, never the person, of who last confirmed the site on the ground.
     SiteField("last_confirmed_at", "s.last_confirmed_at", DATE_TIME, EVERYWHERE,
               help="When the site was last confirmed on the ground (a report, a confirmation, an accepted change "
@@ -151,6 +151,21 @@ FIELDS = (
                    "REGISTRY_STALE_MONTHS)"),
     SiteField("missing_from_source_at", "s.missing_from_source_at", DATE_TIME, (DETAIL, EXPORT),
               help="Since when a full re-import of the site's dataset no longer holds it (null: still there)"),
+    # A part of a larger site (a borgo's buildings): set by whoever reports or edits it, refused by
+    # commons.services.sites unless the parent's outline contains the part.
+    SiteField("parent", "s.parent_id", INTEGER, (DETAIL, EXPORT), tiles=(("sites", 13),), edit=CLIENT,
+              help="Id of the site this one is part of (its outline contains this one), or null"),
+    # The legal pathway of the site's accepted proposal (commons.models.pathways) and its first step not yet reached.
+    SiteField("pathway", "(SELECT pw.slug FROM commons_proposal p JOIN commons_pathway pw ON pw.id = p.pathway_id "
+                         "WHERE p.site_id = s.id AND p.status IN ('accepted', 'completed') "
+                         "ORDER BY p.created_at DESC LIMIT 1)", STRING, (DETAIL, EXPORT), reads=("proposals",), null=True,
+              help="Slug of the pathway the accepted proposal follows (null: none accepted, or no pathway)"),
+    SiteField("current_step", "(SELECT st.name_it FROM commons_proposal p JOIN commons_milestone ms "
+                              "ON ms.proposal_id = p.id JOIN commons_pathwaystep st ON st.id = ms.step_id "
+                              "WHERE p.site_id = s.id AND p.status IN ('accepted', 'completed') "
+                              "AND ms.actual_date IS NULL ORDER BY p.created_at DESC, ms.position LIMIT 1)",
+              STRING, (DETAIL, EXPORT), reads=("proposals",), null=True,
+              help="The accepted proposal's first pathway step not yet reached (null: none left, or no pathway)"),
     SiteField("province_acronym", "pr.acronym", STRING, (PAGE,), reads=("province",)),
     SiteField("parent_title", "(SELECT p.title FROM commons_site p WHERE p.id = s.parent_id)", STRING, (PAGE,),
               reads=("parent",)),

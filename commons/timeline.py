@@ -3,9 +3,11 @@
 Actors appear by role ("Comune di Roma", "moderazione", "cooperativa X"), never by e-mail or private name.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commons.models import Answer, ChangeStatus, Confirmation, ConfirmerRole, MunicipalityStaff, Proposal, Site
@@ -89,7 +91,19 @@ def site_timeline(site: Site):
     for events in by_proposal.values():
         entries += _entries(events, Proposal, site, ["status", "legal_instrument", "instrument_start", "instrument_end"])
     entries += confirmation_entries(site, applied={e.confirmation for e in entries if e.confirmation})
+    entries += milestone_entries(site)
     return sorted(entries, key=lambda e: e.at)
+
+
+def milestone_entries(site):
+    """Each step a live proposal reached, dated by the day it was reached and shown as the cooperative's."""
+    from commons.models import Milestone
+
+    reached = (Milestone.objects.filter(proposal__site=site, actual_date__isnull=False)
+               .exclude(proposal__status="draft").select_related("step", "proposal__cooperative"))
+    return [Entry(at=dt.datetime.combine(m.actual_date, dt.time(12), tzinfo=timezone.get_current_timezone()),
+                  action="milestone.reached", actor=m.proposal.cooperative.name, proposal=m.proposal_id,
+                  reason=f"{m.position}. {m.step.text('name')}") for m in reached]
 
 
 CONFIRMATIONS_SHOWN = 20

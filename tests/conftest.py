@@ -93,3 +93,13 @@ def browser():
         browser.close()
 
 
+
+
+@pytest.fixture
+def pathways(db):
+    """The seed pathways (migration 0013), put back if a transactional test flushed them: {slug: Pathway}."""
+    from commons.models import Pathway
+    from commons.pathways import seed_pathways
+
+    seed_pathways()
+    return {pathway.slug: pathway for pathway in Pathway.objects.all()}

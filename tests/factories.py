@@ -125,3 +125,13 @@ def coop_user(cooperative, role="member", **kwargs):
     user = verified_user(**kwargs)
     CooperativeMembership.objects.create(cooperative=cooperative, user=user, role=role)
     return user
+
+
+def verified_site(**kwargs):
+    """A site a moderator has verified: open to proposals."""
+    from commons.services.lifecycle import site_verify
+
+    site = SiteFactory(**kwargs)
+    site_verify(site_id=site.pk, actor=moderator_user())
+    site.refresh_from_db()
+    return site

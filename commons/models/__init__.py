@@ -3,11 +3,14 @@ from .confirmations import (
     Answer, ChangeStatus, Confirmation, RecheckOptOut, RecheckReason, RecheckRequest, Via,
 )
 from .areas import Enclave, InnerAreaClass, Municipality, Province, Region
-from .cooperatives import Cooperative, CooperativeMembership, LegalForm, MemberRole, Sector
+from .cooperatives import (
+    Cooperative, CooperativeDigest, CooperativeInvitation, CooperativeMembership, LegalForm, MemberRole, Sector,
+)
 from .datasets import ImportRun, SourceDataset
 from .idempotency import IdempotencyKey
 from .notifications import Delivery, NoticeKind, SiteNotice, Subscription, SubscriptionKind
-from .proposals import LegalInstrument, Proposal, ProposalStatus, ReuseCategory
+from .proposals import LegalInstrument, Proposal, ProposalStatus, ProposalSupport, ReuseCategory
+from .pathways import Milestone, MilestoneDocument, Pathway, PathwayStep
 from .sites import (
     Condition,
     ConfirmerRole,
@@ -40,6 +43,8 @@ __all__ = [
     "SubscriptionKind",
     "Condition",
     "Cooperative",
+    "CooperativeDigest",
+    "CooperativeInvitation",
     "CooperativeMembership",
     "Enclave",
     "IdempotencyKey",
@@ -52,9 +57,14 @@ __all__ = [
     "Municipality",
     "MunicipalityStaff",
     "Ownership",
+    "Milestone",
+    "MilestoneDocument",
+    "Pathway",
+    "PathwayStep",
     "Photo",
     "Proposal",
     "ProposalStatus",
+    "ProposalSupport",
     "Province",
     "Region",
     "ReuseCategory",

@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from commons.validators import validate_tax_code
 
+from .proposals import ReuseCategory
+from .sites import SiteKind
+
 
 class LegalForm(models.TextChoices):
     SOCIAL_A = "social_a", _("Social cooperative (type A)")
@@ -64,6 +67,16 @@ class Cooperative(models.Model):
         "commons.Municipality", on_delete=models.PROTECT, null=True, blank=True, related_name="cooperatives"
     )
     verified = models.BooleanField(_("verified"), default=False)
+    # Matching (commons.matching): where the cooperative works and what it looks for. Set by its admins.
+    territory_regions = ArrayField(models.CharField(max_length=2), verbose_name=_("regions it works in"),
+                                   default=list, blank=True)
+    territory_provinces = ArrayField(models.CharField(max_length=3), verbose_name=_("provinces it works in"),
+                                     default=list, blank=True)
+    territory_area = models.MultiPolygonField(_("area it works in"), srid=4326, null=True, blank=True)
+    interest_kinds = ArrayField(models.CharField(max_length=20, choices=SiteKind.choices),
+                                verbose_name=_("kinds of site it looks for"), default=list, blank=True)
+    interest_categories = ArrayField(models.CharField(max_length=20, choices=ReuseCategory.choices),
+                                     verbose_name=_("reuse categories it works in"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="CooperativeMembership", related_name="cooperatives"
@@ -96,3 +109,42 @@ class CooperativeMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.cooperative} ({self.role})"
+
+
+class CooperativeDigest(models.Model):
+    """The weekly digest of newly verified fitting sites, once per cooperative and ISO week (the unique index decides
+    between two runners); kept as the record of what was sent."""
+
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="digests")
+    period = models.CharField(_("week"), max_length=8)  # ISO week, e.g. 2026-W49
+    sites = ArrayField(models.IntegerField(), default=list, blank=True)
+    sent_to = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("weekly digest")
+        verbose_name_plural = _("weekly digests")
+        constraints = [models.UniqueConstraint(fields=["cooperative", "period"], name="digest_once_a_week")]
+
+    def __str__(self):
+        return f"{self.cooperative} {self.period}"
+
+
+@pghistory.track(pghistory.InsertEvent("cooperative.invite"), fields=["site", "cooperative", "invited_by"],
+                 model_name="CooperativeInvitationEvent", obj_field=pghistory.ObjForeignKey(related_name="events"))
+class CooperativeInvitation(models.Model):
+    """Municipality staff invite a verified cooperative to propose for a site (once per site and cooperative)."""
+
+    site = models.ForeignKey("commons.Site", on_delete=models.CASCADE, related_name="invitations")
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    message = models.CharField(_("message"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invitation to propose")
+        verbose_name_plural = _("invitations to propose")
+        constraints = [models.UniqueConstraint(fields=["site", "cooperative"], name="invitation_once")]
+
+    def __str__(self):
+        return f"{self.cooperative} → {self.site_id}"

@@ -61,6 +61,7 @@ class NoticeKind(models.TextChoices):
     PROPOSAL = "proposal", _("New proposal")
     DECISION = "decision", _("Decision on a proposal")
     EXPIRY = "expiry", _("Assignment about to expire")
+    MILESTONE = "milestone", _("Milestone overdue")
 
 
 class SiteNotice(models.Model):

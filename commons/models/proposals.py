@@ -37,11 +37,12 @@ class LegalInstrument(models.TextChoices):
     PATTO = "patto", _("Collaboration pact (patto di collaborazione)")
     LOCAZIONE = "locazione", _("Lease (locazione)")
     CONFISCATED = "confiscated", _("Assignment of a confiscated asset")
+    CONVENZIONE = "convenzione", _("Agreement (convenzione)")
 
 
 PROPOSAL_HISTORY_FIELDS = [
     "site", "cooperative", "title", "reuse_category", "status", "decision_reason", "legal_instrument",
-    "instrument_start", "instrument_end", "version",
+    "instrument_start", "instrument_end", "version", "pathway",
 ]
 
 
@@ -72,6 +73,11 @@ class Proposal(models.Model):
     legal_instrument = models.CharField(_("legal instrument"), max_length=20, choices=LegalInstrument.choices, blank=True)
     instrument_start = models.DateField(_("instrument start"), null=True, blank=True)
     instrument_end = models.DateField(_("instrument end"), null=True, blank=True)
+    # A proposal for a borgo may name the parts (child sites) it covers.
+    covers = models.ManyToManyField("commons.Site", blank=True, related_name="covering_proposals",
+                                    verbose_name=_("parts it covers"))
+    pathway = models.ForeignKey("commons.Pathway", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="proposals", verbose_name=_("pathway"))
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposals"
     )
@@ -100,3 +106,19 @@ class Proposal(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class ProposalSupport(models.Model):
+    """One signed-in person's public support for a submitted proposal: counted in public, never named."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="proposal_supports")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("support")
+        verbose_name_plural = _("supports")
+        constraints = [models.UniqueConstraint(fields=["proposal", "user"], name="proposal_support_once")]
+
+    def __str__(self):
+        return f"{self.proposal_id} ← {self.user_id}"

@@ -13,6 +13,7 @@ from commons.models import (
 )
 from commons.policy import require
 from commons.services.lifecycle import _require_reason, audit_context, notice
+from commons.services.milestones import milestones_plan, pathway_for_site
 
 P = ProposalStatus
 PROPOSAL_FIELDS = {"title", "summary", "reuse_category", "expected_jobs", "beneficiaries", "budget_eur",
@@ -40,8 +41,21 @@ def _check_fields(fields):
         raise RegistryValidationError(_("Choose a reuse category."), code="invalid_choice", field="reuse_category")
 
 
+def _parts(site, covers):
+    """The visible child sites of `site` a proposal names; any other id is refused (`not_a_part`)."""
+    wanted = {int(pk) for pk in covers or ()}
+    parts = list(site.children.visible().filter(pk__in=wanted))
+    missing = sorted(wanted - {part.pk for part in parts})
+    if missing:
+        raise RegistryValidationError(_("Site %(id)s is not a part of this site.") % {"id": missing[0]},
+                                      code="not_a_part", field="covers")
+    return parts
+
+
 @transaction.atomic
-def proposal_create(*, actor, site_id, cooperative_id, submit=True, **fields):
+def proposal_create(*, actor, site_id, cooperative_id, submit=True, pathway=None, covers=(), **fields):
+    """A cooperative's proposal, optionally under a pathway (its slug) that must fit the site, and naming the parts
+    of the site it covers; once submitted, the pathway's steps become its milestones."""
     _check_fields(fields)
     site = Site.objects.select_for_update().filter(pk=site_id).first()
     cooperative = Cooperative.objects.filter(pk=cooperative_id).first()
@@ -51,10 +65,16 @@ def proposal_create(*, actor, site_id, cooperative_id, submit=True, **fields):
     if site.status != SiteStatus.VERIFIED or site.hidden:
         raise ConflictError(_("Proposals can only be made for verified sites that are not yet assigned."),
                             code="site_not_open")
+    chosen = pathway_for_site(site, pathway)
+    parts = _parts(site, covers)
     with audit_context(actor, "proposal.create"):
         proposal = Proposal.objects.create(
-            site=site, cooperative=cooperative, submitted_by=actor, status=P.SUBMITTED if submit else P.DRAFT, **fields
+            site=site, cooperative=cooperative, submitted_by=actor, status=P.SUBMITTED if submit else P.DRAFT,
+            pathway=chosen, **fields
         )
+        proposal.covers.set(parts)
+        if submit:
+            milestones_plan(proposal)
     if submit:
         notice(site, NoticeKind.PROPOSAL, f"{site.title}: nuova proposta di {cooperative.name}", proposal.title)
     return proposal
@@ -68,8 +88,11 @@ def proposal_submit(*, proposal_id, actor):
         raise ConflictError(_("Only a draft can be submitted."), code="invalid_transition")
     if proposal.site.status != SiteStatus.VERIFIED:
         raise ConflictError(_("The site is no longer open to proposals."), code="site_not_open")
+    if proposal.pathway_id and not proposal.pathway.fits(proposal.site):
+        pathway_for_site(proposal.site, proposal.pathway.slug)  # raises pathway_not_fitting
     with audit_context(actor, "proposal.submit"):
         Proposal.objects.filter(pk=proposal.pk).update(status=P.SUBMITTED, version=F("version") + 1)
+        milestones_plan(proposal)
     notice(proposal.site, NoticeKind.PROPOSAL, f"{proposal.site.title}: nuova proposta di {proposal.cooperative.name}")
     proposal.refresh_from_db()
     return proposal

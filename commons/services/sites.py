@@ -72,6 +72,38 @@ def point_inside(outline):
     return point
 
 
+MAX_NESTING = 10  # a borgo's complex's building: real hierarchies are two or three levels deep
+
+
+def _parent_id(value):
+    return value.pk if isinstance(value, Site) else value
+
+
+def check_parent(site):
+    """A part lies inside its parent: a visible site, never itself or one of its own parts, drawn as an area whose
+    outline covers the part's outline (or point). Refused with the reason on field `parent`."""
+    if site.parent_id is None:
+        return
+    parent = Site.objects.visible().filter(pk=site.parent_id).first()
+    if parent is None:
+        raise RegistryValidationError(_("There is no visible site %(id)s to be part of.") % {"id": site.parent_id},
+                                      code="not_found", field="parent")
+    ancestor, depth = parent, 0
+    while ancestor is not None and depth < MAX_NESTING:
+        if site.pk is not None and ancestor.pk == site.pk:
+            raise RegistryValidationError(_("A site cannot be part of itself or of one of its own parts."),
+                                          code="parent_cycle", field="parent")
+        ancestor, depth = ancestor.parent, depth + 1
+    if parent.outline is None:
+        raise RegistryValidationError(
+            _("«%(title)s» has no outline: a site can only be part of one drawn as an area.") % {"title": parent.title},
+            code="parent_without_outline", field="parent")
+    if not parent.outline.covers(site.outline or site.location):
+        raise RegistryValidationError(
+            _("This site lies outside the outline of «%(title)s»: a part must be inside the site it belongs to.")
+            % {"title": parent.title}, code="outside_parent", field="parent")
+
+
 def _with_point(fields):
     """An outline sent without a location is placed at a point inside it (every write path: API, admin, web)."""
     if fields.get("location") is None and fields.get("outline") is not None:
@@ -86,8 +118,12 @@ def site_report(*, actor, source=SiteSource.CITIZEN, **fields):
     unknown = set(fields) - EDITABLE_FIELDS - {"source_id", "status"}
     if unknown:
         raise TypeError(f"site_report got unexpected fields: {sorted(unknown)}")
-    site = Site(reporter=actor, source=source, **_with_point(fields))
+    fields = _with_point(fields)
+    if "parent" in fields:
+        fields["parent_id"] = _parent_id(fields.pop("parent"))
+    site = Site(reporter=actor, source=source, **fields)
     site_place(site)
+    check_parent(site)
     site.land_area_m2 = land_area_m2(site.outline)
     site.last_confirmed_by = public_role(actor, site)  # a report is a confirmation on the ground
     with audit_context(actor, "site.create"):
@@ -109,10 +145,15 @@ def site_update(*, actor, site_id, expected_version, changes):
     for name, value in changes.items():
         if name not in EDITABLE_FIELDS:
             raise TypeError(f"{name} is not editable")
-        setattr(site, name, value)
+        if name == "parent":
+            site.parent_id = _parent_id(value)
+        else:
+            setattr(site, name, value)
     if {"location", "outline"} & set(changes):
         site_place(site)
         site.land_area_m2 = land_area_m2(site.outline)
+    if {"location", "outline", "parent"} & set(changes):
+        check_parent(site)
     site.version = F("version") + 1
     with audit_context(actor, "site.update"):
         site.save()

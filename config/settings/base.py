@@ -161,6 +161,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000)
+# Milestone documents (PDF): their own storage, outside MEDIA_ROOT, so no web server ever serves them as files;
+# a view sends them with Content-Type, Content-Disposition and nosniff (mapping.web.views.milestones).
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+REGISTRY_DOCUMENTS_ROOT = Path(env_str("REGISTRY_DOCUMENTS_ROOT", str(BASE_DIR / "var" / "documents")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "documents": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                  "OPTIONS": {"location": REGISTRY_DOCUMENTS_ROOT, "base_url": None}},
+}
 
 # Accounts (django-allauth): e-mail login, verified e-mail required, rate-limited attempts.
 AUTHENTICATION_BACKENDS = [
@@ -274,6 +284,8 @@ SPECTACULAR_SETTINGS = {
         "ConditionEnum": "commons.models.sites.Condition",
         "LocationPrecisionEnum": "commons.models.sites.LocationPrecision",
         "ProposalStatusEnum": "commons.models.proposals.ProposalStatus",
+        "LegalInstrumentEnum": "commons.models.proposals.LegalInstrument",
+        "ReuseCategoryEnum": "commons.models.proposals.ReuseCategory",
         "FeatureTypeEnum": ["Feature"],
         "FeatureCollectionTypeEnum": ["FeatureCollection"],
     },

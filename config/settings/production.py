@@ -118,6 +118,11 @@ _media, MEDIA_PUBLIC_ORIGIN = _media_storage()
 STORAGES = {
     "default": _media,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Milestone PDFs: on S3 under their own prefix, private (signed reads by the app only), else on local disk.
+    "documents": STORAGES["documents"] if _media["BACKEND"].endswith("FileSystemStorage") else {  # noqa: F405
+        "BACKEND": _media["BACKEND"], "OPTIONS": {**_media["OPTIONS"], "location": env_str("S3_DOCUMENTS_LOCATION",
+                                                                                          "documents"),
+                                                 "querystring_auth": True, "object_parameters": {}}},
 }
 
 # Content-Security-Policy (django-csp): scripts and styles from this site only, the basemap host for images.

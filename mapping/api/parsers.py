@@ -12,12 +12,30 @@ from mapping.read.parsers import FeatureJSONParser, SafeJSONParser, read_limited
 MULTIPART_SLACK = 64 * 1024
 
 
-class PhotoMultiPartParser(parsers.MultiPartParser):
-    """A photo upload, refused from its Content-Length (413) before a byte of it is read."""
+class LimitedMultiPartParser(parsers.MultiPartParser):
+    """An upload refused from its Content-Length (413) before a byte of it is read; subclasses name the limit."""
+
+    limit_setting = "PHOTO_MAX_BYTES"
+
+    def message(self, limit):
+        return _("A photo may be at most %(limit)d MB.") % {"limit": limit // (1024 * 1024)}
 
     def parse(self, stream, media_type=None, parser_context=None):
+        limit = getattr(settings, self.limit_setting)
         declared = parser_context["request"].META.get("CONTENT_LENGTH") or "0"
-        if not declared.isdigit() or int(declared) > settings.PHOTO_MAX_BYTES + MULTIPART_SLACK:
-            raise PayloadTooLarge(_("A photo may be at most %(limit)d MB.") % {
-                "limit": settings.PHOTO_MAX_BYTES // (1024 * 1024)})
+        if not declared.isdigit() or int(declared) > limit + MULTIPART_SLACK:
+            raise PayloadTooLarge(self.message(limit))
         return super().parse(stream, media_type, parser_context)
+
+
+class PhotoMultiPartParser(LimitedMultiPartParser):
+    """A photo upload (PHOTO_MAX_BYTES)."""
+
+
+class DocumentMultiPartParser(LimitedMultiPartParser):
+    """A milestone's PDF (DOCUMENT_MAX_BYTES)."""
+
+    limit_setting = "DOCUMENT_MAX_BYTES"
+
+    def message(self, limit):
+        return _("A document may be at most %(limit)d MB.") % {"limit": limit // (1024 * 1024)}

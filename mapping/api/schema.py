@@ -18,7 +18,7 @@ from mapping.api.serializers import POINT_SCHEMA, POLYGONAL_SCHEMA, PhotoSeriali
 
 FILTER_EXAMPLES = {
     "region": "12", "province": "058", "municipality": "058091", "inner": "aree_interne", "kind": "building,land",
-    "status": "verified", "ownership": "municipality", "claimed": "true", "q": "scuola", "bbox": "12.3,41.8,12.6,42.0",
+    "status": "verified", "ownership": "municipality", "claimed": "true", "top_level": "true", "q": "scuola", "bbox": "12.3,41.8,12.6,42.0",
     "within": '{"type":"Polygon","coordinates":[[[12.3,41.8],[12.6,41.8],[12.6,42.0],[12.3,42.0],[12.3,41.8]]]}',
     "near": "12.4922,41.8902", "radius": "2000", "area_min": "100", "area_max": "50000",
     "updated_since": "2024-01-01", "confirmed_since": "2025-01-01", "freshness": "ageing,stale",

@@ -11,6 +11,10 @@ from mapping.api.views.auth import TokenView
 from mapping.api.views.confirmations import ChangeDecision, SiteConfirmationCreate
 from mapping.api.views.community import CooperativeDetail, CooperativeList, ProposalDetail, ProposalList
 from mapping.api.views.exports import CSVExport, GeoJSONExport, GeoPackageExport
+from mapping.api.views.matching import CooperativeInterests, CooperativeMatches, SiteInvitationCreate
+from mapping.api.views.pathways import (
+    MilestoneDocumentCreate, MilestoneUpdate, PathwayDetail, PathwayList, ProposalSupportApi,
+)
 from mapping.api.views.photos import SitePhotoCreate
 from mapping.api.views.sites import SiteDetail, SiteList
 
@@ -21,11 +25,20 @@ urlpatterns = [
     path("sites/<id:pk>/", SiteDetail.as_view(), name="site-detail"),
     path("sites/<id:pk>/photos/", SitePhotoCreate.as_view(), name="site-photos"),
     path("sites/<id:pk>/confirmations/", SiteConfirmationCreate.as_view(), name="site-confirmations"),
+    path("sites/<id:pk>/invitations/", SiteInvitationCreate.as_view(), name="site-invitations"),
     path("confirmations/<id:pk>/<slug:decision>/", ChangeDecision.as_view(), name="confirmation-decision"),
     path("cooperatives/", CooperativeList.as_view(), name="cooperative-list"),
     path("cooperatives/<str:slug>/", CooperativeDetail.as_view(), name="cooperative-detail"),
+    path("cooperatives/<str:slug>/matches/", CooperativeMatches.as_view(), name="cooperative-matches"),
+    path("cooperatives/<str:slug>/interests/", CooperativeInterests.as_view(), name="cooperative-interests"),
     path("proposals/", ProposalList.as_view(), name="proposal-list"),
     path("proposals/<id:pk>/", ProposalDetail.as_view(), name="proposal-detail"),
+    path("pathways/", PathwayList.as_view(), name="pathway-list"),
+    path("pathways/<slug:slug>/", PathwayDetail.as_view(), name="pathway-detail"),
+    path("proposals/<id:pk>/support/", ProposalSupportApi.as_view(), name="proposal-support"),
+    path("proposals/<id:pk>/milestones/<int:position>/", MilestoneUpdate.as_view(), name="proposal-milestone"),
+    path("proposals/<id:pk>/milestones/<int:position>/documents/", MilestoneDocumentCreate.as_view(),
+         name="proposal-milestone-documents"),
     path("stats/", Stats.as_view(), name="stats"),
     path("exports/sites.geojson", GeoJSONExport.as_view(), name="export-geojson"),
     path("exports/sites.csv", CSVExport.as_view(), name="export-csv"),

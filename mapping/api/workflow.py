@@ -43,6 +43,10 @@ class ProposalInput(serializers.Serializer):
     funding_sources = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     timeline = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     submit = serializers.BooleanField(default=True)
+    pathway = serializers.SlugField(max_length=60, required=False, allow_blank=True, default="",
+                                    help_text="Slug of a pathway fitting the site (GET /api/v1/pathways/?site=).")
+    covers = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), max_length=200,
+                                   required=False, default=list, help_text="Ids of the site's parts it covers.")
 
 
 class SubscriptionInput(serializers.Serializer):

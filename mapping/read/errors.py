@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from commons.errors import (
-    ConflictError, IdempotencyKeyBusy, IdempotencyKeyReused, RegistryValidationError, StaleVersionError,
+    ConflictError, IdempotencyKeyBusy, IdempotencyKeyReused, NotAllowed, RegistryValidationError, StaleVersionError,
 )
 from commons.search import FilterParamsError
 
@@ -126,6 +126,8 @@ def describe_exception(exc):
             "Retry-After": str(exc.retry_after)}
     if isinstance(exc, (Http404, ObjectDoesNotExist)):
         return [error(None, "not_found", _("Not found."))], 404, {}
+    if isinstance(exc, NotAllowed):
+        return [error(exc.field, exc.code, exc.message)], 403, {}
     if isinstance(exc, PermissionDenied):
         return [error(None, "permission_denied", _("You do not have permission to do this."))], 403, {}
     if isinstance(exc, RequestDataTooBig):

@@ -102,6 +102,8 @@ GEOMETRY_INPUTS = {
                                    help_text="GeoJSON Point [lon, lat] in WGS84; optional when an outline is sent."),
     "outline": lambda: OutlineField(allowed=POLYGONAL, required=False, allow_null=True,
                                     help_text="GeoJSON Polygon or MultiPolygon, WGS84, at most 2000 vertices."),
+    "parent": lambda: serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, allow_null=True,
+                                               help_text="Id of a visible site whose outline contains this one."),
 }
 # Values a full replacement (PUT) resets absent members to: the model's default of each one it does not require.
 INPUT_DEFAULTS = model_defaults(editable_fields(CLIENT))

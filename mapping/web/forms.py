@@ -39,9 +39,14 @@ class FilterPanelForm(forms.Form):
     claimed = forms.ChoiceField(label=_("Proposals"), required=False, choices=[
         ("", _("Any")), ("true", _("Claimed: verified, with proposals under review")), ("false", _("Not claimed")),
     ])
+    top_level = forms.ChoiceField(label=_("Parts of larger sites"), required=False, choices=[
+        ("", _("Show them too")), ("true", _("Only top-level sites (not parts of another)")),
+        ("false", _("Only parts of another site")),
+    ])
 
     def __init__(self, params, **kwargs):
-        data = {name: params.get(name, "") for name in ("q", "region", "province", "municipality", "inner", "claimed")}
+        data = {name: params.get(name, "") for name in ("q", "region", "province", "municipality", "inner", "claimed",
+                                                        "top_level")}
         for name in MULTI_VALUED:
             data[name] = _split(params, name)
         super().__init__(data, **kwargs)
@@ -66,10 +71,21 @@ class FilterPanelForm(forms.Form):
         return sum(1 for name in self.fields if self.data.get(name))
 
 
+class ServiceCheckedChoiceField(forms.ChoiceField):
+    """Offers the fitting choices but lets any value through to the service, which refuses one that does not fit
+    with its own reason (commons.services.milestones.pathway_for_site: pathway_not_fitting)."""
+
+    def valid_value(self, value):
+        return len(str(value)) <= 60
+
+
 class ProposalForm(forms.Form):
     """A cooperative's reuse project for a verified site; commons.services.proposals does the rest."""
 
     cooperative = forms.ChoiceField(label=_("Cooperative"))
+    pathway = ServiceCheckedChoiceField(label=_("Legal pathway"), required=False,
+                                help_text=_("The legal route you intend to follow: its steps become the proposal's "
+                                            "milestones."))
     title = forms.CharField(label=_("Project title"), max_length=200)
     summary = forms.CharField(label=_("Summary of the project"), widget=forms.Textarea(attrs={"rows": 5}))
     reuse_category = forms.ChoiceField(label=_("Reuse category"), choices=[("", "—")] + list(ReuseCategory.choices))
@@ -80,15 +96,26 @@ class ProposalForm(forms.Form):
     funding_sources = forms.CharField(label=_("Funding sources"), required=False,
                                       widget=forms.Textarea(attrs={"rows": 2}))
     timeline = forms.CharField(label=_("Schedule"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    covers = forms.MultipleChoiceField(label=_("Parts of the site it covers"), required=False,
+                                       widget=forms.CheckboxSelectMultiple)
     submit = forms.BooleanField(label=_("Submit now to the municipality (otherwise it stays a draft)"),
                                 required=False, initial=True)
 
-    def __init__(self, *args, cooperatives, **kwargs):
+    def __init__(self, *args, cooperatives, pathways=(), parts=(), **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if isinstance(field.widget, (forms.TextInput, forms.Textarea, forms.NumberInput)):
                 field.widget.attrs.setdefault("class", "form-control")
         self.fields["cooperative"].choices = [(str(c.pk), c.name) for c in cooperatives]
+        offered = [(p.slug, p.text("title")) for p in pathways]
+        self.fields["pathway"].choices = [("", _("Not chosen yet"))] + offered
+        self.fields["pathway"].widget.attrs["aria-describedby"] = self.auto_id % "pathway" + "-help"
+        if len(offered) == 1:
+            self.fields["pathway"].initial = offered[0][0]
+        if parts:
+            self.fields["covers"].choices = [(str(part.pk), part.title) for part in parts]
+        else:
+            del self.fields["covers"]
         if len(cooperatives) == 1:
             self.fields["cooperative"].initial = str(cooperatives[0].pk)
 

@@ -8,8 +8,8 @@ from django.urls import include, path
 
 from mapping.web.feeds import AreaFeed, SearchFeed
 from mapping.web.views import (
-    catalog, confirmations, cooperatives, dashboard, geodata, imports, legal, my_reports, pages, pwa, report, sites,
-    workflow,
+    catalog, confirmations, cooperatives, dashboard, geodata, imports, legal, matching, milestones, my_reports, pages, pwa,
+    report, sites, workflow,
 )
 
 public = [
@@ -23,7 +23,12 @@ public = [
     path("segnala/", report.report, name="report"),
     path("cooperative/", cooperatives.cooperative_list, name="cooperative_list"),
     path("cooperative/<str:slug>/", cooperatives.cooperative_detail, name="cooperative_detail"),
+    path("cooperative/<str:slug>/beni/", matching.cooperative_matches, name="cooperative_matches"),
     path("proposte/<int:pk>/", cooperatives.proposal_detail, name="proposal_detail"),
+    path("proposte/<int:pk>/passi/<int:position>/", milestones.milestone_update, name="milestone_update"),
+    path("proposte/<int:pk>/passi/<int:position>/documenti/", milestones.milestone_upload, name="milestone_upload"),
+    path("proposte/<int:pk>/sostegno/", milestones.proposal_support, name="proposal_support"),
+    path("documenti/<int:pk>/", milestones.milestone_document, name="milestone_document"),
     path("cruscotto/", dashboard.dashboard, name="dashboard"),
     path("mappa/confini/<slug:level>.geojson", geodata.boundaries, name="boundaries"),
     path("mappa/aree/", geodata.areas, name="areas"),
@@ -39,6 +44,7 @@ public = [
 work = [
     path("lavoro/", workflow.work_queue, name="queue"),
     path("lavoro/siti/<int:pk>/", workflow.site_manage, name="site_manage"),
+    path("lavoro/siti/<int:pk>/invita/<int:cooperative>/", workflow.cooperative_invite, name="cooperative_invite"),
     path("lavoro/siti/<int:pk>/<slug:action>/", workflow.site_action, name="site_action"),
     path("lavoro/proposte/<int:pk>/<slug:decision>/", workflow.proposal_decision, name="proposal_decision"),
     path("lavoro/modera/<slug:what>/<int:pk>/", workflow.moderate, name="moderate"),

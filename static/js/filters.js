@@ -1,7 +1,7 @@
 // The filter panel: its state is the page's query string (same parameters as the API), kept with replaceState.
 import { emit, debounce } from './events.js';
 
-const SINGLE = ['q', 'region', 'province', 'municipality', 'inner', 'claimed'];
+const SINGLE = ['q', 'region', 'province', 'municipality', 'inner', 'claimed', 'top_level'];
 const MULTI = ['kind', 'status', 'ownership', 'freshness'];
 // Parameters of the page itself (table sorting and paging), never sent to the map's tiles.
 const PAGE_PARAMS = ['sort', 'page', 'partial'];
@@ -100,7 +100,7 @@ export function initFilters(form, { areasUrl }) {
       form.reset();
       form.querySelectorAll('input[type=checkbox]').forEach((box) => { box.checked = false; });
       form.elements.q.value = '';
-      [region, form.elements.inner, form.elements.claimed].forEach((select) => { select.value = ''; });
+      [region, form.elements.inner, form.elements.claimed, form.elements.top_level].forEach((select) => { select.value = ''; });
       clearAreas();
       changedArea = { level: 'italy' };
       apply();

@@ -107,6 +107,7 @@ def orm_detail(site, base):
     latest = events.first()
     dataset = SourceDataset.objects.filter(slug=site.source).first()
     outline = json.loads(site.outline.geojson) if site.outline else None
+    step = accepted and accepted.milestones.filter(actual_date__isnull=True).order_by("position").first()
     return {
         "id": site.pk, "title": site.title, "kind": site.kind, "status": site.status, "ownership": site.ownership,
         "condition": site.condition, "location_precision": site.location_precision,
@@ -137,6 +138,8 @@ def orm_detail(site, base):
         "parent": site.parent_id,
         "last_confirmed_at": site.last_confirmed_at.isoformat(), "last_confirmed_by": site.last_confirmed_by,
         "freshness": freshness_of(site.last_confirmed_at), "missing_from_source_at": None,
+        "pathway": accepted.pathway.slug if accepted and accepted.pathway else None,
+        "current_step": step.step.name_it if step else None,
     }
 
 

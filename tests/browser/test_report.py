@@ -228,3 +228,25 @@ def test_a_browser_without_service_worker_or_indexeddb_still_reports_a_site_with
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_building_is_reported_as_part_of_the_borgo_drawn_around_it(make_page, live_server):
+    from tests.factories import square
+
+    borgo = SiteFactory(title="Borgo di Roma vecchia", kind="village", outline=square(*ROMA, half=0.002),
+                        location=Point(ROMA[0] + 0.0015, ROMA[1] + 0.0015, srid=4326))
+    page, _user = _open_report(make_page)
+    page.click("#place-centre")
+    page.wait_for_selector("#duplicates:not([hidden])")
+    page.wait_for_function(f"() => [...document.getElementById('id_parent').options].some((o) => o.value === '{borgo.pk}')")
+    page.click("label[for=not-duplicate]")
+    walk_to(page, "what")
+    page.fill("#id_title", "Ex frantoio del borgo")
+    page.select_option("#id_kind", "building")
+    page.select_option("#id_parent", str(borgo.pk))
+    walk_to(page, "summary")
+    assert "Borgo di Roma vecchia" in page.inner_text("#report-summary")
+    page.click("#report-submit")
+    wait_for_receipt(page)
+    assert Site.objects.get(title="Ex frantoio del borgo").parent_id == borgo.pk
+    assert page.errors == []

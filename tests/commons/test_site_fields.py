@@ -58,7 +58,7 @@ def test_points_below_the_detail_zoom_carry_only_columns_of_the_covering_index()
     assert [f.name for f in tile_fields("sites", AGGREGATE_MAX_ZOOM + 1)] == ["kind", "status", "ownership",
                                                                              "freshness"]
     assert [f.name for f in tile_fields("sites", DETAIL_MIN_ZOOM)] == [
-        "kind", "status", "ownership", "freshness", "title", "has_outline"]
+        "kind", "status", "ownership", "freshness", "title", "has_outline", "parent"]
 
 
 def test_outputs_keep_the_order_of_their_published_formats():
@@ -66,13 +66,15 @@ def test_outputs_keep_the_order_of_their_published_formats():
                   "floor_area_m2", "has_outline", "region", "province", "municipality", "municipality_name",
                   "inner_area_class", "updated_at"]
     ground_truth = ["last_confirmed_at", "last_confirmed_by", "freshness"]  # appended: published columns keep place
+    nesting_and_pathways = ["parent", "pathway", "current_step"]  # appended after them, likewise
     assert [f.name for f in fields_for(LIST)] == list_names + ground_truth
     assert [f.name for f in fields_for(EXPORT)] == list_names + [
         "description", "address", "cadastral_refs", "dormant_since", "source", "created_at", *ground_truth,
-        "missing_from_source_at"]
+        "missing_from_source_at", *nesting_and_pathways]
     assert [f.name for f in fields_for(DETAIL)] == list_names + [
         "description", "address", "cadastral_refs", "dormant_since", "version", "created_at", "outline", "areas",
-        "photos", "provenance", "proposals", "history", "parent", *ground_truth, "missing_from_source_at"]
+        "photos", "provenance", "proposals", "history", *ground_truth, "missing_from_source_at",
+        *nesting_and_pathways]
     assert [f.name for f in fields_for(OUTLINES)] == ["title", "kind", "status", "land_area_m2"]
 
 
@@ -80,7 +82,9 @@ def test_nobody_but_the_registry_sets_what_nobody_may_edit():
     editable = set(editable_fields())
     concrete = {f.name for f in Site._meta.concrete_fields}
     assert editable | set(registry_owned_fields()) == concrete and not editable & set(registry_owned_fields())
-    assert set(editable_fields("client")) < editable
+    # Since parents became client-editable (checked by commons.services.sites.check_parent) no column is left that
+    # only staff may set; a STAFF column added later must keep out of the client's set.
+    assert set(editable_fields("client")) <= editable
     assert {"status", "source", "reporter", "land_area_m2", "version"} <= set(registry_owned_fields())
 
 

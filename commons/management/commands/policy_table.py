@@ -16,5 +16,6 @@ class Command(BaseCommand):
             self.stdout.write(f"| {action} | " + " | ".join(cells) + " |")
         self.stdout.write(
             f"\nstaff_inside decide proposals only on sites owned by: {', '.join(sorted(STAFF_DECIDES_OWNERSHIP))}; "
-            "a reporter edits a site only while it is still `reported`."
+            "a reporter edits a site only while it is still `reported`; proposal.support needs a verified e-mail and "
+            "is never open to the members of the proposing cooperative."
         )

@@ -91,3 +91,14 @@ def module_url(path):
     from django.conf import settings
 
     return settings.STATIC_URL + path
+
+
+@register.simple_tag
+def pathway_text(obj, name):
+    """A pathway's or step's bilingual text in the page's language (commons.models.pathways.Bilingual)."""
+    return obj.text(name)
+
+
+@register.filter
+def pathway_field(obj, name):
+    return obj.text(name)

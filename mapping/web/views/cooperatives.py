@@ -5,15 +5,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from commons.errors import ConflictError, RegistryValidationError
-from commons.models import Cooperative, Proposal, ProposalStatus
+from commons.models import Cooperative, Pathway, ProposalStatus
 from commons.policy import is_moderator
 from commons.services.proposals import proposal_create as create_proposal
 from mapping.web.forms import CooperativeFilterForm, ProposalForm
+from mapping.web.views.milestones import public_proposal, render_proposal
 from mapping.web.views.sites import _proposing_cooperatives, _visible_site
 
 PAGE_SIZE = 20
@@ -73,14 +73,7 @@ def cooperative_detail(request, slug):
 
 
 def proposal_detail(request, pk):
-    proposal = get_object_or_404(
-        Proposal.objects.select_related("site__municipality__province", "site__region", "cooperative"), pk=pk
-    )
-    if proposal.site.hidden and not is_moderator(request.user):
-        raise Http404(_("This proposal is not public."))
-    if proposal.status == ProposalStatus.DRAFT and not _is_member(request.user, proposal.cooperative):
-        raise Http404(_("This proposal is a draft."))
-    return render(request, "mapping/proposal_detail.html", {"proposal": proposal, "site": proposal.site})
+    return render_proposal(request, public_proposal(request, pk))
 
 
 def _apply_service_error(form, error):
@@ -94,11 +87,12 @@ def proposal_create(request, pk):
     cooperatives = _proposing_cooperatives(request.user, site)
     if not cooperatives:
         raise PermissionDenied(_("Only members of a verified cooperative can propose a project for a verified site."))
-    form = ProposalForm(request.POST or None, cooperatives=cooperatives)
+    form = ProposalForm(request.POST or None, cooperatives=cooperatives, pathways=Pathway.objects.fitting(site),
+                        parts=list(site.children.visible().order_by("title")[:200]))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         cooperative_id, submit = int(data.pop("cooperative")), data.pop("submit")
-        fields = {name: value for name, value in data.items() if value not in (None, "")}
+        fields = {name: value for name, value in data.items() if value not in (None, "", [])}
         try:
             proposal = create_proposal(actor=request.user, site_id=site.pk, cooperative_id=cooperative_id,
                                        submit=submit, **fields)

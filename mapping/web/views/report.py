@@ -87,7 +87,8 @@ def _field_labels():
     return {
         "title": _("Name of the site"), "kind": _("Kind"), "description": _("Description"),
         "ownership": _("Ownership"), "condition": _("Condition"), "dormant_since": _("Unused since (year)"),
-        "floor_area_m2": _("Floor area (m²)"), "address": _("Address"), "location": _("Place on the map"),
+        "floor_area_m2": _("Floor area (m²)"), "address": _("Address"), "parent": _("Part of a larger site"),
+        "location": _("Place on the map"),
         "outline": _("Outline on the map"), "photos": _("Photos"), "not_duplicate": _("Nearby sites"),
         "privacy": _("Privacy notice"), "caption": _("Caption of the photos"),
     }

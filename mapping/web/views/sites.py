@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from commons.models import (
-    Cooperative, Freshness, InnerAreaClass, ProposalStatus, Site, SiteSource, SiteStatus, Subscription,
+    Cooperative, Freshness, InnerAreaClass, Pathway, ProposalStatus, Site, SiteSource, SiteStatus, Subscription,
     SubscriptionKind,
 )
+from commons.matching import cooperatives_for
 from commons.policy import can
 from commons.services.confirmations import CONFIRMABLE_STATUSES, already_confirmed
 from mapping.web.forms import ConfirmationForm
@@ -60,13 +61,16 @@ def _field_provenance(site):
             "from_people": [label(n) for n in provenance["from_people"]]}
 
 
-def _map_config(site):
+def _map_config(site, children=()):
     return {
         "location": [site["lon"], site["lat"]],
         "outline": site["outline"],
         "title": site["title"],
         "status": site["status"],
         "basemap": {"url": settings.BASEMAP_TILE_URL, "attribution": settings.BASEMAP_ATTRIBUTION},
+        "children": [{"title": c.title, "status": c.status, "url": reverse("mapping:site_detail", args=[c.pk]),
+                      "location": [round(c.location.x, 6), round(c.location.y, 6)],
+                      "outline": json.loads(c.outline.geojson) if c.outline else None} for c in children],
     }
 
 
@@ -123,17 +127,21 @@ def site_detail(request, pk):
     site = _page_site(json.loads(feature))
     record = Site.objects.select_related("municipality").get(pk=pk)
     inner_area_class = site["inner_area_class"]
+    children = list(record.children.visible().only("id", "title", "kind", "status", "location", "outline")[:50])
     context = {
         "site": site,
         "photos": record.photos.filter(hidden=False) if photo_count else [],
         "proposals": record.proposals.exclude(status=ProposalStatus.DRAFT).select_related("cooperative"),
         "timeline": site_timeline(record),
-        "children": record.children.visible().only("id", "title", "kind")[:50],
+        "children": children,
+        "pathways": Pathway.objects.fitting(record).prefetch_related("steps"),
+        "nearby_cooperatives": cooperatives_for(record) if record.status == SiteStatus.VERIFIED else [],
+        "may_invite": can(request.user, "cooperative.invite", site=record) if request.user.is_authenticated else False,
         "source": _source(site),
         "provenance": _field_provenance(record),
         "inner_area": inner_area_class in InnerAreaClass.inner(),
         "inner_area_label": InnerAreaClass(inner_area_class).label if inner_area_class else "",
-        "map_config": _map_config(site),
+        "map_config": _map_config(site, children),
         **_actions(request.user, record),
     }
     return render(request, "mapping/site_detail.html", context)

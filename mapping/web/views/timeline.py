@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "confirmation.accepted": _("Reported change accepted"),
     "confirmation.declined": _("Reported change declined"),
     "site.change_accept": _("Reported change accepted"),
+    "milestone.reached": _("Pathway step reached"),
 }
 TIMELINE_LIMIT = 50
 

@@ -21,7 +21,7 @@ from commons.models import (
     SiteStatus, SubscriptionKind,
 )
 from commons.policy import can, is_moderator
-from commons.services import lifecycle, proposals, rechecks, roles, subscriptions
+from commons.services import lifecycle, milestones, proposals, rechecks, roles, subscriptions
 
 
 
@@ -82,6 +82,7 @@ def _todo_context(moderator, territory, routed):
         "expiring": Proposal.objects.filter(site__in=sites, status=ProposalStatus.ACCEPTED,
                                             instrument_end__gt=today, instrument_end__lte=today + dt.timedelta(days=90))
         .select_related("site", "cooperative").order_by("instrument_end"),
+        "overdue": milestones.overdue_milestones(today).filter(proposal__site__in=sites)[:200],
         "cooperatives": Cooperative.objects.filter(verified=False) if moderator else [],
         "staff_requests": MunicipalityStaff.objects.filter(approved=False).select_related("user", "municipality") if moderator else [],
         "hidden": Site.objects.filter(Q(hidden=True) | Q(status=SiteStatus.DUPLICATE))[:100] if moderator else [],
@@ -220,3 +221,15 @@ def moderate(request, what, pk):
     else:
         raise PermissionDenied
     return redirect("workflow:queue")
+
+
+@login_required
+@require_POST
+def cooperative_invite(request, pk, cooperative):
+    """Staff invite a verified cooperative active nearby to propose (commons.services.matching.cooperative_invite)."""
+    from commons.services.matching import cooperative_invite as invite
+
+    _run(request, lambda: invite(actor=request.user, site_id=pk, cooperative_id=cooperative,
+                                 message=request.POST.get("message", "")),
+         _("The cooperative's administrators were invited to propose."))
+    return redirect("mapping:site_detail", pk=pk)

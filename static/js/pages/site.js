@@ -16,3 +16,15 @@ if (config.outline) {
 } else {
   map.setView(point.getLatLng(), 16);
 }
+// The parts of this site (a borgo's buildings and plots), each a small point linking to its own page.
+for (const part of config.children || []) {
+  const [partLng, partLat] = part.location;
+  const partColor = STATUS_COLORS[part.status] || STATUS_COLORS.verified;
+  if (part.outline) {
+    L.geoJSON(part.outline, { style: { color: partColor, weight: 1, fillOpacity: 0.15 } }).addTo(map);
+  }
+  L.circleMarker([partLat, partLng], { radius: 5, color: '#ffffff', weight: 1, fillColor: partColor, fillOpacity: 1 })
+    .bindTooltip(part.title)
+    .on('click', () => { window.location.assign(part.url); })
+    .addTo(map);
+}

@@ -5,8 +5,8 @@ import { L } from '../map.js';
 import { downscale, putFiles } from './photos.js';
 
 export const FORM_FIELDS = ['title', 'kind', 'description', 'ownership', 'condition', 'dormant_since', 'floor_area_m2',
-  'address'];
-const NUMBERS = ['dormant_since', 'floor_area_m2'];
+  'address', 'parent'];
+const NUMBERS = ['dormant_since', 'floor_area_m2', 'parent'];
 
 export function formBody(form, placement) {
   const body = {};
@@ -53,7 +53,11 @@ function outlineLayer(outline) {
 
 export function restoreDraft(form, placement, map, draft) {
   for (const name of FORM_FIELDS) {
-    if (draft.body[name] !== undefined) form.elements[name].value = String(draft.body[name]);
+    if (draft.body[name] === undefined) continue;
+    if (name === 'parent' && ![...form.elements.parent.options].some((o) => o.value === String(draft.body.parent))) {
+      form.elements.parent.append(new Option(`#${draft.body.parent}`, String(draft.body.parent)));
+    }
+    form.elements[name].value = String(draft.body[name]);
   }
   form.elements.caption.value = draft.caption || '';
   form.elements.privacy.checked = true; // accepted when the draft was made

@@ -13,6 +13,7 @@ export function initDuplicates(map, { sitesUrl, siteUrl, radius, messages }) {
   let controller = null;
   const show = (nearby, checked) => {
     showDuplicates(nearby, { list, markers, messages });
+    offerParents(nearby.filter((site) => site.hasOutline));
     emit('report:duplicates', { count: nearby.length, checked });
     section.hidden = nearby.length === 0;
     confirm.checked = false;
@@ -41,6 +42,7 @@ function nearbyFrom(features, centre, siteUrl) {
     const [lng, lat] = feature.geometry?.type === 'Point' ? feature.geometry.coordinates : [centre.lng, centre.lat];
     const id = feature.id ?? feature.properties.id;
     return { id, title: feature.properties.title || '', lat, lng, url: siteUrl.replace('{id}', id),
+      hasOutline: Boolean(feature.properties.has_outline),
       distance: Math.round(L.latLng(lat, lng).distanceTo(centre)) };
   }).sort((a, b) => a.distance - b.distance);
 }
@@ -62,4 +64,14 @@ function showDuplicates(nearby, { list, markers, messages }) {
       .bindTooltip(site.title).addTo(markers);
     return nearbyItem(site, messages);
   }));
+}
+
+// Nearby sites drawn as areas may hold the new one (a borgo's building): offered in "Part of a larger site"; the
+// server checks that the parent's outline contains the report (outside_parent otherwise, shown next to the field).
+function offerParents(candidates) {
+  const select = document.getElementById('id_parent');
+  if (!select) return;
+  const chosen = select.value;
+  select.replaceChildren(select.options[0], ...candidates.map((site) => new Option(site.title || `#${site.id}`, String(site.id))));
+  select.value = candidates.some((site) => String(site.id) === chosen) ? chosen : '';
 }

@@ -29,7 +29,7 @@ export function initSummary(form, messages) {
   const status = document.getElementById('geometry-status');
   const render = () => {
     const rows = [row(messages.fields.location, status.textContent, 'where', messages)];
-    for (const name of ['title', 'kind', 'description', 'ownership', 'condition', 'dormant_since', 'floor_area_m2', 'address']) {
+    for (const name of ['title', 'kind', 'description', 'ownership', 'condition', 'dormant_since', 'floor_area_m2', 'address', 'parent']) {
       const value = shown(form, name);
       if (value) rows.push(row(messages.fields[name], value, name === 'title' ? 'what' : null, messages));
     }

@@ -1,0 +1,105 @@
+"""The pathway story in Chromium: a cooperative opens a confiscated property, reads the art. 48 pathway, proposes
+under it; citizens support it; the municipality accepts it; the cooperative records the milestones (with a PDF)
+until the site is in reuse. Each page is scanned with axe on desktop and phone; screenshots go to
+$REGISTRY_SCREENSHOTS (when set) to be looked at."""
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from commons.models import Proposal, ProposalStatus, ProposalSupport, SiteStatus
+from commons.pathways import seed_pathways
+from tests.browser.conftest import PHONE, axe_violations
+from tests.commons.test_milestone_documents import PDF, documents_dir  # noqa: F401 - a fixture
+from tests.factories import CooperativeFactory, coop_user, staff_user, verified_site, verified_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+ROMA = "058091"
+SHOTS = os.environ.get("REGISTRY_SCREENSHOTS")
+
+
+def _checked(page, name, found):
+    page.wait_for_load_state("load")
+    page.evaluate("() => document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+    violations = axe_violations(page)
+    if violations:
+        found[name] = violations
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def test_propose_under_art_48_support_accept_and_record_milestones_to_reuse(make_page, live_server, documents_dir):
+    seed_pathways()
+    site = verified_site(ownership="confiscated", title="Villa confiscata di Torre Spaccata")
+    cooperative = CooperativeFactory(name="Cooperativa Terre Libere")
+    member = coop_user(cooperative, "admin")
+    found = {}
+
+    coop = make_page(user=member)
+    coop.goto(f"/beni/{site.pk}/")
+    assert coop.inner_text("#pathways-title") == "Come può tornare a vivere"
+    coop.click("#pathway-confiscati-art-48 summary")
+    assert "D.Lgs. 6 settembre 2011, n. 159" in coop.inner_text("#pathway-confiscati-art-48")
+    _checked(coop, "site-desktop", found)
+    coop.goto(f"/beni/{site.pk}/proponi/")
+    assert coop.input_value("#id_pathway") == "confiscati-art-48"  # the only one fitting: chosen already
+    coop.fill("#id_title", "Agricoltura sociale a Torre Spaccata")
+    coop.fill("#id_summary", "Orti, formazione e inserimento lavorativo.")
+    coop.select_option("#id_reuse_category", "agriculture")
+    coop.click("#main form[method=post] button[type=submit]")
+    coop.wait_for_url("**/proposte/*/")
+    proposal = Proposal.objects.get(cooperative=cooperative)
+    assert proposal.pathway.slug == "confiscati-art-48" and proposal.milestones.count() == 6
+
+    for _ in range(2):
+        citizen = make_page(user=verified_user())
+        citizen.goto(f"/proposte/{proposal.pk}/")
+        citizen.click("#support button[type=submit]")
+        citizen.wait_for_selector(".alert-success")
+    assert citizen.inner_text("#support-count") == "2"
+    _checked(citizen, "proposal-citizen-desktop", found)
+    assert ProposalSupport.objects.filter(proposal=proposal).count() == 2
+
+    staff = make_page(user=staff_user(ROMA))
+    staff.goto(f"/lavoro/siti/{site.pk}/")
+    staff.select_option(f"#instr-{proposal.pk}", "confiscated")
+    staff.fill(f"#start-{proposal.pk}", dt.date.today().isoformat())
+    staff.fill(f"#why-{proposal.pk}", "Progetto solido, sostenuto dal quartiere")
+    staff.click(f"form[action='/lavoro/proposte/{proposal.pk}/accept/'] button[type=submit]")
+    staff.wait_for_selector(".alert-success")
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.ACCEPTED
+
+    today = dt.date.today().isoformat()
+    coop.goto(f"/proposte/{proposal.pk}/")
+    coop.click("#milestone-1 summary")
+    coop.set_input_files("#id_d1-file", files=[{"name": "visura.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    coop.fill("#id_d1-title", "Visura catastale")
+    coop.click("form[action$='/passi/1/documenti/'] button[type=submit]")
+    coop.wait_for_selector(".alert-success")
+    assert coop.locator("#milestone-1 a", has_text="Visura catastale").count() == 1
+    assert [p.read_bytes() for p in documents_dir.rglob("*.pdf")] == [PDF]
+    for position in range(1, 7):
+        coop.click(f"#milestone-{position} summary")
+        coop.fill(f"#id_m{position}-actual_date", today)
+        coop.click(f"form[action$='/passi/{position}/'] button[type=submit]")
+        coop.wait_for_selector(".alert-success")
+    assert coop.inner_text("#current-step") == "Tutti i passi raggiunti"
+    assert not proposal.milestones.filter(planned_date__isnull=True).exists()  # the forms sent the planned dates back
+    _checked(coop, "proposal-cooperative-desktop", found)
+    site.refresh_from_db()
+    assert site.status == SiteStatus.IN_REUSE
+
+    visitor = make_page()
+    visitor.goto(f"/beni/{site.pk}/")
+    timeline = visitor.locator(".registry-timeline").inner_text()
+    assert "Passo del percorso raggiunto" in timeline and "Cooperativa Terre Libere" in timeline
+    for path, name in ((f"/beni/{site.pk}/", "site-phone"), (f"/proposte/{proposal.pk}/", "proposal-phone")):
+        phone = make_page(user=member, viewport=PHONE)
+        phone.goto(path)
+        _checked(phone, name, found)
+        assert phone.errors == []
+    assert found == {}

@@ -79,7 +79,7 @@ CROSSED = ("((s.last_confirmed_at >= least(old_fresh, new_fresh) AND s.last_conf
 def apply_sql(source, band="src.band", join="", having=""):
     """Add to the aggregates the rows of `source` (columns sign, kind, status, ownership, region_id, province_id,
     band, inner_class, x, y; sign -1 removes). Rows are upserted in key order so concurrent writers cannot deadlock.
-    `band`, `join` and `having` let migration 0012 add rows over every band and skip keys a write leaves as they are."""
+    `band`, `join` and `having` let migration 0017 add rows over every band and skip keys a write leaves as they are."""
     return f"""
 WITH src AS ({source}),
 keyed AS (
@@ -139,7 +139,7 @@ def moved_between_classes(sign, side):
 
 def build(apply_sql):
     """(HELPERS, TRIGGERS, REFRESH): the SQL functions writing the aggregates through `apply_sql` (migration
-    0012 builds them again with its own)."""
+    0017 builds them again with its own)."""
     def trigger_function(name, source):
         return (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
                 f"{apply_sql(source)};\n  RETURN NULL;\nEND $$;")

@@ -26,7 +26,7 @@ migration that recreates them (tests/commons/test_aggregates.py fails until then
 
 Freshness (commons.freshness) depends on the current date, so no count can hold it for good. Every key has a
 row over every band (`band` = EVERY_BAND, -1: what reads without a freshness filter use) and rows split by `band`,
-the site's freshness (0 fresh, 1 ageing, 2 stale) as of the day in commons_freshnessclock (migration 0012: an
+the site's freshness (0 fresh, 1 ageing, 2 stale) as of the day in commons_freshnessclock (migration 0017: an
 unfiltered read then reads as many rows as before bands existed; writes skip the keys they leave unchanged);
 the triggers compute it from last_confirmed_at and that clock, and `refresh_bands()` (run by manage.py
 send_rechecks, e.g. hourly) moves the few sites whose band changed since (a day at 1M sites: ~2,700) and sets the
@@ -182,7 +182,7 @@ class Selection:
 
 
 BANDS = ("fresh", "ageing", "stale")  # frozen into migration 0011 (commons_site_band)
-EVERY_BAND = -1  # the rows over every band (migration 0012)
+EVERY_BAND = -1  # the rows over every band (migration 0017)
 CLOCK_CHECK_SECONDS = 60
 _clock = {"until": 0.0}
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commons', '0012_aggregates_every_band'),
+        ('commons', '0017_aggregates_every_band'),
     ]
 
     operations = [

@@ -33,7 +33,7 @@ HELPERS, TRIGGERS, REFRESH = PREVIOUS.build(apply_sql)
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commons', '0011_aggregates_by_freshness'),
+        ('commons', '0016_proposal_covers'),
     ]
 
     operations = [

@@ -1,10 +1,10 @@
 """Statement timeouts of the web process: a runaway query ends in PostgreSQL, never in a killed worker.
 
 Three budgets (settings, milliseconds; 0 turns one off):
-- REGISTRY_READ_STATEMENT_TIMEOUT_MS: every connection the web process opens starts under it. It is set once, when
-  the connection opens (`connection_created`): with CONN_MAX_AGE a worker keeps its connection ~60 s, so the
-  budget costs one round trip per connection rather than one per request (a SET per request would cost every
-  tile one round trip; see bench/README.md for the figure).
+- REGISTRY_READ_STATEMENT_TIMEOUT_MS: every connection opened while a request runs starts under it. It is set
+  once, when the connection opens (`connection_created`): with CONN_MAX_AGE a worker keeps its connection ~60 s,
+  so the budget costs one round trip per connection rather than one per request (a SET per request would cost
+  every tile one round trip; see bench/README.md for the figure).
 - REGISTRY_WRITE_STATEMENT_TIMEOUT_MS: an unsafe request (POST, PUT, PATCH, DELETE) raises the budget of the
   primary just before its first statement and lowers it again when it ends. Nothing is sent for an unsafe
   request that never reaches the database (switching the language works while PostgreSQL is down). If the first
@@ -12,14 +12,15 @@ Three budgets (settings, milliseconds; 0 turns one off):
   request runs under the read budget, stricter and never looser.
 - REGISTRY_EXPORT_STATEMENT_TIMEOUT_MS: exports (mapping/read/exports.py) run under `statement_timeout(...)`.
 
-The web process is the one that loaded the middleware (gunicorn's workers, runserver, the test client): management
-commands (migrations, imports, rebuilds) open their connections without any budget.
+Connections opened outside requests (management commands: migrations, imports, rebuilds; test code) get no
+budget. In gunicorn's workers every connection is opened by a request.
 
 When a budget runs out PostgreSQL cancels the statement (SQLSTATE 57014) and the connection stays usable;
 mapping/read/unavailable.py answers 503 `query_timeout`.
 """
 
 import contextlib
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import DatabaseError, connections
@@ -27,6 +28,7 @@ from django.db.backends.signals import connection_created
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SET_TIMEOUT = "SELECT set_config('statement_timeout', %s, false)"
+_in_request = ContextVar("registry_in_request", default=False)
 
 
 class QueryTimeout(Exception):
@@ -44,7 +46,7 @@ def read_budget_sql():
 
 
 def _start_under_read_budget(sender, connection, **kwargs):
-    if settings.REGISTRY_READ_STATEMENT_TIMEOUT_MS:
+    if _in_request.get() and settings.REGISTRY_READ_STATEMENT_TIMEOUT_MS:
         # On the psycopg connection itself: an unsafe request's wrapper must not take this for its first statement.
         connection.connection.execute(*read_budget_sql())
 
@@ -92,8 +94,15 @@ class StatementTimeoutMiddleware:
         connection_created.connect(_start_under_read_budget, dispatch_uid="registry-read-statement-timeout")
 
     def __call__(self, request):
-        if request.method in SAFE_METHODS:
-            return self.get_response(request)
+        token = _in_request.set(True)
+        try:
+            if request.method in SAFE_METHODS:
+                return self.get_response(request)
+            return self._unsafe(request)
+        finally:
+            _in_request.reset(token)
+
+    def _unsafe(self, request):
         connection = connections["default"]  # unsafe requests run on the primary (config/db_router.py)
         budget = _RaiseBeforeFirstStatement(settings.REGISTRY_WRITE_STATEMENT_TIMEOUT_MS)
         try:

@@ -176,6 +176,17 @@ def test_unsafe_requests_run_under_the_write_budget_and_hand_the_read_one_back(f
     assert client.get("/test/budget/").json()["statement_timeout"] == "200ms"
 
 
+@TEST_URLS
+@override_settings(REGISTRY_READ_STATEMENT_TIMEOUT_MS=200)
+def test_connections_opened_outside_requests_get_no_budget(fresh_connection):
+    """What management commands open (migrations, imports, rebuilds) runs as long as it needs."""
+    assert Client().get("/test/budget/").json()["statement_timeout"] == "200ms"
+    connection.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('statement_timeout')")
+        assert cursor.fetchone()[0] == "0"
+
+
 def other_connection():
     settings_dict = connection.settings_dict
     return psycopg.connect(dbname=settings_dict["NAME"], host=settings_dict["HOST"], port=settings_dict["PORT"],

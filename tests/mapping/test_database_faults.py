@@ -14,6 +14,7 @@ from django.apps import apps
 from django.db import connection
 from django.http import JsonResponse
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authtoken.models import Token
@@ -174,6 +175,20 @@ def test_unsafe_requests_run_under_the_write_budget_and_hand_the_read_one_back(f
     assert client.get("/test/budget/").json()["statement_timeout"] == "200ms"
     assert client.post("/test/budget/").json()["statement_timeout"] == "3s"
     assert client.get("/test/budget/").json()["statement_timeout"] == "200ms"
+
+
+@TEST_URLS
+@override_settings(REGISTRY_READ_STATEMENT_TIMEOUT_MS=200, REGISTRY_WRITE_STATEMENT_TIMEOUT_MS=3000)
+def test_the_budgets_cost_reads_no_statement_and_writes_two(fresh_connection):
+    client = Client()
+    client.get("/test/budget/")  # opens the connection (and sets its read budget)
+    with CaptureQueriesContext(connection) as read:
+        client.get("/test/budget/")
+    with CaptureQueriesContext(connection) as write:
+        client.post("/test/budget/")
+    assert [q["sql"] for q in read.captured_queries if "set_config('statement_timeout'" in q["sql"]] == []
+    budgets = [q["sql"] for q in write.captured_queries if "set_config('statement_timeout'" in q["sql"]]
+    assert len(budgets) == 2 and "3000ms" in budgets[0] and "200ms" in budgets[1]  # raised, then lowered
 
 
 @TEST_URLS

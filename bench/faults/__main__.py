@@ -52,6 +52,7 @@ def parse_args():
 def setup_django(database_url):
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    os.environ["DJANGO_DEBUG"] = "0"  # no query log: budget_cost() times statements as production sends them
     import django
 
     django.setup()

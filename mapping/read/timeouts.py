@@ -23,7 +23,7 @@ import contextlib
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import Error, connections
 from django.db.backends.signals import connection_created
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -57,7 +57,7 @@ def _back_to_read_budget(connection):
     try:
         with connection.cursor() as cursor:
             cursor.execute(*read_budget_sql())
-    except DatabaseError:
+    except Error:  # DatabaseError or InterfaceError (a connection already closed)
         connection.close()  # never hand a connection with a longer budget to the next request
 
 

@@ -125,16 +125,17 @@ def budget_cost(repeats=3000):
 def one_run(ctx, name, args):
     print(f"fault run: {name}", flush=True)
     ctx.cluster.ensure()  # up again, whatever the run before it left
-    started = time.monotonic()
+    started, started_at = time.monotonic(), dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     options = {"budget_ms": args.runaway_budget_ms} if name == "runaway" else {}
     try:
         figures = SCENARIOS[name](ctx, **options)
     except Exception as exc:  # noqa: BLE001 - one failed run must not lose the others
         figures = {"error": f"{exc.__class__.__name__}: {str(exc)[:500]}"}
-    figures["took_s"] = round(time.monotonic() - started, 1)
+    figures["started"], figures["took_s"] = started_at, round(time.monotonic() - started, 1)
+    figures["loadavg_after"] = [round(v, 2) for v in os.getloadavg()]
     ctx.cluster.ensure()
     ctx.connections_closed()
-    figures["cleaned_up_sites"] = cleanup()
+    figures["cleaned_up_rows"] = cleanup()
     return figures
 
 

@@ -161,7 +161,7 @@ class Load:
         return [item for client in self.clients for item in getattr(client, name)]
 
 
-@dataclass
+@dataclass(eq=False)  # threads must stay hashable
 class Prober(threading.Thread):
     """GET `path` every `every` seconds until stopped (the health check a load balancer runs)."""
 

@@ -86,9 +86,13 @@ def markdown(results):
 
 
 def write(results, folder):
+    """Write the day's files; runs done earlier that day by another invocation (`--only`) are kept."""
     folder.mkdir(parents=True, exist_ok=True)
     stem = folder / f"{dt.date.today().isoformat()}-faults"
     json_path, md_path = stem.with_suffix(".json"), stem.with_suffix(".md")
+    if json_path.exists():
+        earlier = json.loads(json_path.read_text())
+        results["runs"] = {**earlier.get("runs", {}), **results["runs"]}
     json_path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     md_path.write_text(markdown(results))
     return json_path, md_path

@@ -112,7 +112,7 @@ def test_tiles_answer_their_503_to_maps_on_other_sites(database_down):
 def test_health_says_down(database_down):
     response, seconds = timed(lambda: Client().get("/health/"))
     assert response.status_code == 503 and response.json() == {"status": "error", "database": "unavailable"}
-    assert seconds < 1
+    assert response["Retry-After"] == "5" and seconds < 1
 
 
 def test_pages_answer_a_503_page_in_italian_by_default_and_in_english(database_down):

@@ -17,10 +17,14 @@ def percentile(values, share):
     return round(ordered[min(len(ordered) - 1, max(0, int(share * len(ordered) + 0.999999) - 1))], 3)
 
 
+def _truncated(answer):
+    return answer.status is None and (answer.error or "").startswith("IncompleteRead")
+
+
 def answers_summary(answers):
     statuses = {}
     for answer in answers:
-        key = str(answer.status) if answer.status is not None else "no answer"
+        key = str(answer.status) if answer.status is not None else "truncated" if _truncated(answer) else "no answer"
         statuses[key] = statuses.get(key, 0) + 1
     seconds = [a.seconds for a in answers]
     return {
@@ -28,7 +32,8 @@ def answers_summary(answers):
         "5xx": sum(1 for a in answers if a.status and a.status >= 500),
         "5xx_other_than_503": sum(1 for a in answers if a.status and a.status >= 500 and a.status != 503),
         "503_without_retry_after": sum(1 for a in answers if a.status == 503 and not a.retry_after),
-        "no_answer": sum(1 for a in answers if a.status is None),
+        "no_answer": sum(1 for a in answers if a.status is None and not _truncated(a)),
+        "truncated": sum(1 for a in answers if _truncated(a)),
         "codes_503": sorted({a.code for a in answers if a.status == 503 and a.code}),
         "p50_s": percentile(seconds, 0.5), "p95_s": percentile(seconds, 0.95),
         "longest_s": round(max(seconds), 3) if seconds else None,

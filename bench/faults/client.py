@@ -67,6 +67,8 @@ def timed_call(url, kind, method, path, body=None, headers=None, timeout=ANSWER_
         answer.retry_after = response_headers.get("retry-after")
         if answer.status >= 400 and response_headers.get("content-type", "").startswith("application/json"):
             answer.code = (json.loads(content).get("errors") or [{}])[0].get("code")
+    except http.client.IncompleteRead as exc:  # the status came, the body was cut short
+        answer.error = f"IncompleteRead: {len(exc.partial)} bytes, then the connection closed"
     except (OSError, http.client.HTTPException, ValueError) as exc:
         answer.error = f"{exc.__class__.__name__}: {str(exc)[:120]}"
     answer.ended = time.monotonic()

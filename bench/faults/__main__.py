@@ -98,7 +98,7 @@ def machine(cluster, database):
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "postgresql": version.split(" on ")[0], "sites": sites, "loadavg_start": list(os.getloadavg())}
+            "postgresql": version.split(" on ")[0], "sites": sites, "loadavg_start": [round(v, 2) for v in os.getloadavg()]}
 
 
 def budget_cost(repeats=3000):
@@ -155,7 +155,7 @@ def main():
             print(json.dumps(results["runs"][name], indent=1)[:3000], flush=True)
     finally:
         cluster.stop()
-    results.setdefault("machine", {})["loadavg_end"] = list(os.getloadavg())
+    results.setdefault("machine", {})["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]
     paths = report.write(results, Path(args.output))
     print("\n".join(str(p) for p in paths))
     return 0 if report.passed(results) else 1

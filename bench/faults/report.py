@@ -80,7 +80,8 @@ def markdown(results):
     for run, what, value, target, ok in verdicts(results):
         lines.append(f"| {run} | {what} | {json.dumps(value, ensure_ascii=False)} | {target} | {'met' if ok else '**not met**'} |")
     for run, data in results["runs"].items():
-        lines += ["", f"## {run} ({data.get('took_s')} s)", ""]
+        lines += ["", f"## {run} (started {data.get('started', 'before this invocation')}, {data.get('took_s')} s, "
+                      f"load average after {data.get('loadavg_after')})", ""]
         lines += [f"- **error**: {data['error']}"] if "error" in data else _figures(run, data)
     return "\n".join(lines) + "\n"
 

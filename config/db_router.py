@@ -33,12 +33,14 @@ PIN_COOKIE = "beco_primary"
 _read_alias = ContextVar("beco_read_alias", default=None)
 
 
-def replica_databases(urls, *, conn_max_age=60):
-    """DATABASES entries for the replica URLs (PostGIS engine; tests mirror the primary)."""
+def replica_databases(urls, *, conn_max_age=60, options=None):
+    """DATABASES entries for the replica URLs (PostGIS engine, the primary's connection options; tests mirror
+    the primary)."""
     databases = {}
     for number, url in enumerate(urls):
         config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
         config["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+        config["OPTIONS"] = {**config.get("OPTIONS", {}), **(options or {})}
         config["TEST"] = {"MIRROR": PRIMARY}
         databases[f"replica_{number}"] = config
     return databases

@@ -17,3 +17,5 @@ urlpatterns = [
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler404 = "mapping.read.errors.not_found"
+# A database fault raised by a middleware answers 503 + Retry-After (mapping/read/unavailable.py), never a 500.
+handler500 = "mapping.read.unavailable.server_error"

@@ -7,6 +7,7 @@ but does not fail the check: the primary can still serve reads). Never cached; n
 
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 from django.http import JsonResponse
 from django.urls import path
@@ -38,7 +39,11 @@ def health(request):
     replicas = {alias: _probe(alias) for alias in connections.settings if alias.startswith("replica_")}
     if replicas:
         body["replicas"] = replicas
-    return JsonResponse(body, status=200 if database == "ok" else 503)
+    if database == "ok":
+        return JsonResponse(body)
+    response = JsonResponse(body, status=503)
+    response["Retry-After"] = str(settings.REGISTRY_RETRY_AFTER_SECONDS)  # as every answer during an outage
+    return response
 
 
 # Included by config/urls.py at /health/.

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Statement timeouts of requests (mapping/read/timeouts.py): outermost, so they cover every query.
+    "mapping.read.timeouts.StatementTimeoutMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -53,6 +55,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # Groups every change of a request under one audit context carrying the user and the URL.
     "pghistory.middleware.HistoryMiddleware",
+    # A database that is down or a statement that timed out: 503 + Retry-After (innermost: sees views' errors first).
+    "mapping.read.unavailable.DatabaseUnavailableMiddleware",
 ]
 # The audit trail's context (who, which URL) is attached to requests that can change a site. Reads never do, and
 # attaching it to every statement of a read (a UUID, a JSON document and two set_config calls each) cost 0.4-0.8 ms
@@ -85,10 +89,15 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", "postgis://beco@127.0.0.1:54329/beco"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        # A persistent connection left broken by a database restart is replaced at its request's first query.
         conn_health_checks=True,
     )
 }
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+# A stopped server on a reachable host refuses at once; a host that drops packets would hold a worker for
+# libpq's default of forever. 2 s is libpq's minimum (mapping/read/unavailable.py answers 503 meanwhile).
+DATABASES["default"]["OPTIONS"] = {"connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 2, minimum=2),
+                                   **DATABASES["default"].get("OPTIONS", {})}  # what the URL's query string says wins
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -213,6 +222,22 @@ if env_str("OIDC_CLIENT_ID", ""):
 # request still runs waits for it at most this many seconds (below gunicorn's 30 s timeout), then gets 409.
 REGISTRY_IDEMPOTENCY_HOURS = env_int("REGISTRY_IDEMPOTENCY_HOURS", 24, minimum=1)
 REGISTRY_IDEMPOTENCY_WAIT_SECONDS = env_int("REGISTRY_IDEMPOTENCY_WAIT_SECONDS", 20, minimum=1)
+
+# Statement timeouts of the web process (mapping/read/timeouts.py), in milliseconds; 0 turns one off. Public reads:
+# the slowest legitimate read measured at 1M sites is ~0.3 s (a live text-search tile at z5, p95), so 5 s stops a
+# runaway long before gunicorn's 30 s timeout kills its worker (a killed worker's query keeps running in
+# PostgreSQL). Writes and exports get longer budgets, still below gunicorn's timeout; a write may wait for an
+# Idempotency-Key's first request (REGISTRY_IDEMPOTENCY_WAIT_SECONDS), so its budget must be longer than that.
+# Management commands (migrations, imports, rebuilds) run without a timeout.
+REGISTRY_READ_STATEMENT_TIMEOUT_MS = env_int("REGISTRY_READ_STATEMENT_TIMEOUT_MS", 5000, minimum=0)
+REGISTRY_WRITE_STATEMENT_TIMEOUT_MS = env_int("REGISTRY_WRITE_STATEMENT_TIMEOUT_MS", 25000, minimum=0)
+REGISTRY_EXPORT_STATEMENT_TIMEOUT_MS = env_int("REGISTRY_EXPORT_STATEMENT_TIMEOUT_MS", 25000, minimum=0)
+if 0 < REGISTRY_WRITE_STATEMENT_TIMEOUT_MS <= REGISTRY_IDEMPOTENCY_WAIT_SECONDS * 1000:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("REGISTRY_WRITE_STATEMENT_TIMEOUT_MS must be longer than REGISTRY_IDEMPOTENCY_WAIT_SECONDS.")
+# Retry-After (seconds) of the 503 answered while the database is unavailable or a statement ran out of time.
+REGISTRY_RETRY_AFTER_SECONDS = env_int("REGISTRY_RETRY_AFTER_SECONDS", 5, minimum=1)
 
 # The public notices (mapping/web/views/legal.py): who runs the service, where people write about accessibility
 # and personal data, AgID's enforcement procedure (replace it with this site's own link from form.agid.gov.it once

@@ -80,7 +80,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", [])
 REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 10)
 if DATABASE_REPLICA_URLS:
-    DATABASES.update(replica_databases(DATABASE_REPLICA_URLS, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]))
+    DATABASES.update(replica_databases(DATABASE_REPLICA_URLS, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+                                       options=DATABASES["default"]["OPTIONS"]))
     DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
     MIDDLEWARE = list(MIDDLEWARE)
     MIDDLEWARE.insert(MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,

@@ -1,9 +1,16 @@
 """Exports of any filtered set of sites: GeoJSON, CSV and GeoPackage, each carrying licence and attribution.
 
-GeoJSON is streamed from a server-side cursor (PostgreSQL writes each Feature) and CSV from COPY ... TO STDOUT
-(PostgreSQL writes the whole file): memory stays flat for a national export. The GeoPackage is written by GDAL's
-ogr2ogr reading PostgreSQL directly into a temporary file that is streamed and then deleted. Only integer EPSG
-codes reach GDAL (see settings: gis.W001).
+GeoJSON and CSV are streamed from COPY ... TO STDOUT (PostgreSQL writes each Feature, or the whole CSV file): memory
+stays flat for a national export. The GeoPackage is written by GDAL's ogr2ogr reading PostgreSQL directly into a
+temporary file that is streamed and then deleted. Only integer EPSG codes reach GDAL (see settings: gis.W001).
+
+Every export runs under REGISTRY_EXPORT_STATEMENT_TIMEOUT_MS (mapping/read/timeouts.py). Each stream starts its
+statement before its first byte, in the view, so a timeout or an outage before the first row is still answered
+503 (mapping/read/unavailable.py); one that strikes mid-stream can only close the connection without the final
+chunk: the client sees a truncated transfer, never a complete-looking file. GeoJSON used a server-side cursor: one
+opened outside a transaction is a WITH HOLD cursor, filled by its implicit COMMIT, which statement_timeout does not
+cover (measured: a DECLARE ... WITH HOLD of pg_sleep(1) took 1 s under a 200 ms timeout), so it is one COPY now.
+Without a buffering proxy, COPY's statement also lasts as long as the client takes to download.
 """
 
 import datetime as dt
@@ -12,6 +19,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 
 from django.conf import settings
 from django.db import connection, connections
@@ -20,18 +28,40 @@ from django.urls import reverse
 
 from commons.site_fields import BOOLEAN, DATE_TIME, EXPORT, OUTLINES, fields_for
 from mapping.read.geojson import EXPORT_PROPERTIES, FROM_SITES, PRECISION, feature_collection_head, feature_sql, ids_sql
+from mapping.read.timeouts import QueryTimeout, statement_timeout
 
-CHUNK_ROWS = 2000
 LICENCE_URLS = {"CC BY 4.0": "https://creativecommons.org/licenses/by/4.0/"}
 OGR2OGR_TIMEOUT_S = 600
 
 
-def _rows(sql, params, using):
-    """Rows of `sql` through a server-side cursor, CHUNK_ROWS at a time."""
-    with connections[using].chunked_cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(CHUNK_ROWS):
-            yield from rows
+def _texts(sql, params, using):
+    """The single text column of `sql`'s rows, streamed by one COPY statement."""
+    connection = connections[using]
+    query = connection.ops.compose_sql(sql, params)  # COPY takes no parameters
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT BINARY)") as copy:
+            copy.set_types(["text"])
+            for (text,) in copy.rows():
+                yield text
+
+
+class _Started:
+    """Chunks whose first one is computed at once, in the view (see the module docstring); closing it closes them."""
+
+    def __init__(self, chunks):
+        self.chunks = chunks
+        self.first = next(chunks)
+
+    def __iter__(self):
+        yield self.first
+        yield from self.chunks
+
+    def close(self):
+        self.chunks.close()
+
+
+def _export_budget(using):
+    return statement_timeout(using, settings.REGISTRY_EXPORT_STATEMENT_TIMEOUT_MS)
 
 
 def _filename(extension):
@@ -48,23 +78,30 @@ def _headers(response, extension):
 
 
 def geojson_chunks(sites, request, using):
-    yield feature_collection_head(licence=settings.REGISTRY_DATA_LICENCE, attribution=settings.REGISTRY_ATTRIBUTION)
     ids, params = ids_sql(sites)
     feature, feature_params = feature_sql(
         EXPORT_PROPERTIES, url_prefix=request.build_absolute_uri(reverse("api:site-list")))
     sql = f"SELECT ({feature})::text FROM {FROM_SITES} WHERE s.id IN ({ids}) ORDER BY s.id DESC"
-    buffer, separator = [], ""
-    for (text,) in _rows(sql, [*feature_params, *params], using):
-        buffer.append(separator + text)
-        separator = ","
-        if len(buffer) >= 500:
-            yield "".join(buffer)
-            buffer = []
-    yield "".join(buffer) + "]}\n"
+    with _export_budget(using):
+        features = _texts(sql, [*feature_params, *params], using)
+        first = next(features, None)  # the statement runs before the first byte
+        head = feature_collection_head(licence=settings.REGISTRY_DATA_LICENCE,
+                                       attribution=settings.REGISTRY_ATTRIBUTION)
+        if first is None:
+            yield head + "]}\n"
+            return
+        buffer = [head, first]
+        for text in features:
+            buffer.append("," + text)
+            if len(buffer) >= 500:
+                yield "".join(buffer)
+                buffer = []
+        yield "".join(buffer) + "]}\n"
 
 
 def geojson_export(sites, request):
-    response = StreamingHttpResponse(geojson_chunks(sites, request, sites.db), content_type="application/geo+json")
+    response = StreamingHttpResponse(_Started(geojson_chunks(sites, request, sites.db)),
+                                     content_type="application/geo+json")
     return _headers(response, "geojson")
 
 
@@ -92,15 +129,19 @@ def csv_sql(sites):
 
 
 def csv_chunks(sites, using):
-    # The UTF-8 BOM lets spreadsheet programs read accented Italian names correctly.
-    yield "\ufeff".encode()
-    with connections[using].cursor() as cursor, cursor.cursor.copy(csv_sql(sites)) as copy:
-        for data in copy:
-            yield bytes(data)
+    connection = connections[using]
+    with _export_budget(using), connection.wrap_database_errors, connection.cursor() as cursor, \
+            cursor.cursor.copy(csv_sql(sites)) as copy:
+        data = iter(copy)
+        first = next(data, b"")  # the statement runs before the first byte
+        # The UTF-8 BOM lets spreadsheet programs read accented Italian names correctly.
+        yield "\ufeff".encode() + bytes(first)
+        for chunk in data:
+            yield bytes(chunk)
 
 
 def csv_export(sites):
-    response = StreamingHttpResponse(csv_chunks(sites, sites.db), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(_Started(csv_chunks(sites, sites.db)), content_type="text/csv; charset=utf-8")
     return _headers(response, "csv")
 
 
@@ -116,20 +157,32 @@ class _TemporaryFile(io.FileIO):
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _pg_source(db):
+def _pg_source(db, timeout_s=None):
     parts = {"dbname": db["NAME"], "host": db.get("HOST") or "", "port": db.get("PORT") or "",
-             "user": db.get("USER") or ""}
+             "user": db.get("USER") or "",
+             "options": f"-c statement_timeout={max(1, int(timeout_s * 1000))}" if timeout_s else ""}
     return "PG:" + " ".join(f"{key}='{value}'" for key, value in parts.items() if value)
 
 
-def _ogr2ogr(target, sql, layer, geometry_type, description, *, update, using):
+def _ogr2ogr(target, sql, layer, geometry_type, description, *, update, using, deadline):
+    """One ogr2ogr run, stopped (with its statement) at `deadline` (time.monotonic(); None: OGR2OGR_TIMEOUT_S)."""
+    timeout_s = None if deadline is None else deadline - time.monotonic()
+    if timeout_s is not None and timeout_s <= 0:
+        raise QueryTimeout("the GeoPackage ran out of its export budget")
     db = connections[using].settings_dict
-    command = ["ogr2ogr", "-f", "GPKG", *(["-update"] if update else []), target, _pg_source(db), "-sql", sql,
-               "-nln", layer, "-lco", f"DESCRIPTION={description}", "-lco", "FID=fid"]
+    command = ["ogr2ogr", "-f", "GPKG", *(["-update"] if update else []), target, _pg_source(db, timeout_s),
+               "-sql", sql, "-nln", layer, "-lco", f"DESCRIPTION={description}", "-lco", "FID=fid"]
     if geometry_type:
         command += ["-nlt", geometry_type, "-a_srs", "EPSG:4326"]
     env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
-    subprocess.run(command, check=True, capture_output=True, timeout=OGR2OGR_TIMEOUT_S, env=env)
+    try:
+        subprocess.run(command, check=True, capture_output=True, timeout=timeout_s or OGR2OGR_TIMEOUT_S, env=env)
+    except subprocess.TimeoutExpired as exc:
+        raise QueryTimeout("ogr2ogr ran out of the export budget") from exc
+    except subprocess.CalledProcessError as exc:
+        if b"statement timeout" in (exc.stderr or b""):
+            raise QueryTimeout("ogr2ogr's statement ran out of the export budget") from exc
+        raise
 
 
 def _gpkg_columns(fields):
@@ -152,10 +205,13 @@ def geopackage_file(sites):
     about = connection.ops.compose_sql(
         "SELECT %s::text AS licence, %s::text AS attribution, %s::text AS exported_at",
         [settings.REGISTRY_DATA_LICENCE, settings.REGISTRY_ATTRIBUTION, dt.datetime.now(dt.UTC).isoformat()])
+    budget_ms = settings.REGISTRY_EXPORT_STATEMENT_TIMEOUT_MS  # the three runs share it
+    deadline = time.monotonic() + budget_ms / 1000 if budget_ms else None
     try:
-        _ogr2ogr(target, points, "sites", "POINT", attribution, update=False, using=sites.db)
-        _ogr2ogr(target, outlines, "site_outlines", "MULTIPOLYGON", attribution, update=True, using=sites.db)
-        _ogr2ogr(target, about, "about", None, attribution, update=True, using=sites.db)
+        _ogr2ogr(target, points, "sites", "POINT", attribution, update=False, using=sites.db, deadline=deadline)
+        _ogr2ogr(target, outlines, "site_outlines", "MULTIPOLYGON", attribution, update=True, using=sites.db,
+                 deadline=deadline)
+        _ogr2ogr(target, about, "about", None, attribution, update=True, using=sites.db, deadline=deadline)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

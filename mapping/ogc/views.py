@@ -129,24 +129,26 @@ class Collection(OgcView):
         return json_answer(request, document)
 
 
-class Queryables(OgcView):
+class CollectionSchema(OgcView):
+    """A JSON Schema of a collection: its queryables or its features' schema (`document`)."""
+
+    document = None
+
     def get(self, request, collection_id):
         item = collection_or_404(collection_id)
         simple_parameters(request)
-        document = documents.queryables(base_url(request), item)
+        document = type(self).document(base_url(request), item)
         if wants_html(request):
             return page(request, "schema", document["title"], document, collection=item)
         return json_answer(request, document, documents.SCHEMA)
 
 
-class Schema(OgcView):
-    def get(self, request, collection_id):
-        item = collection_or_404(collection_id)
-        simple_parameters(request)
-        document = documents.schema(base_url(request), item)
-        if wants_html(request):
-            return page(request, "schema", document["title"], document, collection=item)
-        return json_answer(request, document, documents.SCHEMA)
+class Queryables(CollectionSchema):
+    document = documents.queryables
+
+
+class Schema(CollectionSchema):
+    document = documents.schema
 
 
 class OpenApi(OgcView):

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import MethodNotAllowed, PermissionDenied
-from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.utils.urls import replace_query_param
 
 from commons.models import Site
 from commons.policy import can, require
@@ -28,6 +28,7 @@ from mapping.read.crs import CRS84, geojson_sql
 from mapping.read.features import area_feature, area_page
 from mapping.read.geojson import feature_collection_head, feature_page
 from mapping.read.idempotency import idempotent
+from mapping.read.pages import neighbour_pages
 from mapping.read.site_input import SiteInputSerializer
 
 READ_METHODS = ["GET", "HEAD", "OPTIONS"]
@@ -47,14 +48,8 @@ def number_matched(query, collection):
 def page_links(request, query, returned, has_next):
     url = request.build_absolute_uri()
     links = [link(url, "self", GEOJSON), link(replace_query_param(url, "f", "html"), "alternate", HTML)]
-    if has_next:
-        following = replace_query_param(url, "offset", query.offset + query.limit)
-        links.append(link(replace_query_param(following, "limit", query.limit), "next", GEOJSON))
-    if query.offset > 0:
-        previous = max(query.offset - query.limit, 0)
-        url_prev = replace_query_param(url, "offset", previous) if previous else remove_query_param(url, "offset")
-        links.append(link(replace_query_param(url_prev, "limit", query.limit), "prev", GEOJSON))
-    return links
+    return links + [link(href, rel, GEOJSON)
+                    for rel, href in neighbour_pages(url, offset=query.offset, limit=query.limit, has_next=has_next)]
 
 
 def read_page(request, collection, query, *, geometry):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from commons.search import FilterParamsError, SiteFilterSet, site_search
 from mapping.ogc.cql import LANGUAGES, FilterError, Translator, bad_filter, moment_of, parse
+from mapping.read.pages import integer_param
 from mapping.read.crs import CRS84, CRS84_URI, STORAGE_SRID, SUPPORTED
 from mapping.read.errors import RegistryErrors, error
 
@@ -65,20 +66,6 @@ def unknown_parameters(request, allowed, errors):
             errors.append(error(name[:60], "unknown_parameter", _("Unknown parameter %(name)s.") % {"name": name[:60]}))
         elif any("\x00" in value for value in request.query_params.getlist(name)):
             errors.append(error(name[:60], "invalid_character", _("Parameters must not contain NUL characters.")))
-
-
-def _integer(request, name, default, maximum, errors):
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
-    if not re.fullmatch(r"\d{1,9}", raw.strip()):
-        errors.append(error(name, "invalid_number", _("%(name)s must be a whole number.") % {"name": name}))
-        return default
-    value = int(raw)
-    if value > maximum or (name == "limit" and value < 1):
-        errors.append(error(name, "out_of_range", _("%(name)s must be between %(low)d and %(high)d.")
-                            % {"name": name, "low": 1 if name == "limit" else 0, "high": maximum}))
-    return value
 
 
 def bbox_of(request, errors):
@@ -162,8 +149,8 @@ def items_query(request, collection):
     errors = []
     queryables = {q.name for q in collection.queryables if q.type != "geometry"}
     unknown_parameters(request, ITEMS | queryables, errors)
-    limit = min(_integer(request, "limit", DEFAULT_LIMIT, 10**9, errors), MAX_LIMIT)
-    offset = _integer(request, "offset", 0, MAX_OFFSET, errors)
+    limit = min(integer_param(request, "limit", DEFAULT_LIMIT, minimum=1, maximum=10**9, errors=errors), MAX_LIMIT)
+    offset = integer_param(request, "offset", 0, minimum=0, maximum=MAX_OFFSET, errors=errors)
     crs = crs_of(request, "crs", errors)
     bbox = bbox_of(request, errors)
     translator = Translator(collection, crs_of(request, "filter-crs", errors))

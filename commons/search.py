@@ -11,6 +11,7 @@ A face calls, once per request::
         exc.errors   # [{"field": "bbox", "code": "bbox_inverted", "message": "..."}], show them, answer 400
     search.sites()       # the matching visible sites (a fresh QuerySet each call)
     search.selection     # the filters as a Selection when the precomputed counts answer them now, else None
+    search.count()       # how many match, from the precomputed counts when they answer
     search.counts()      # [(region, kind, status, count)], from the precomputed counts when they answer
 
 `site_search` accepts a QueryDict (repeated keys allowed) or a plain dict (values may be lists). Multi-valued
@@ -405,6 +406,13 @@ class Search:
                 self.values.get(name) is not None for name in INDEX_LED_FILTERS if name != "bbox"):
             return None
         return self.values["bbox"].extent
+
+    def count(self):
+        """How many visible sites match: summed in SQL from the precomputed counts when they answer, else counted."""
+        selection = self.selection
+        if selection is not None:
+            return SiteAggregate.objects.count_matching(selection)
+        return self.sites().count()
 
     def counts(self, *, inner_only=False):
         """[(region, kind, status, count)] sorted, count > 0: from the precomputed counts when they answer the

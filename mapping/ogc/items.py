@@ -40,8 +40,8 @@ def items_url(request, collection):
 
 def number_matched(query, collection):
     """How many items match: the precomputed counts when they answer the search, else a count."""
-    if collection.id == "sites" and not query.narrowed and query.search.selection is not None:
-        return sum(row[-1] for row in query.search.counts())
+    if collection.id == "sites" and not query.narrowed:
+        return query.search.count()
     return query.queryset.count()
 
 

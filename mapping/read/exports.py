@@ -7,7 +7,10 @@ temporary file that is streamed and then deleted. Only integer EPSG codes reach 
 Every export runs under REGISTRY_EXPORT_STATEMENT_TIMEOUT_MS (mapping/read/timeouts.py). Each stream starts its
 statement before its first byte, in the view, so a timeout or an outage before the first row is still answered
 503 (mapping/read/unavailable.py); one that strikes mid-stream can only close the connection without the final
-chunk: the client sees a truncated transfer, never a complete-looking file. GeoJSON used a server-side cursor: one
+chunk: the client sees a truncated transfer, never a complete-looking file. The CSV header is written here, not by
+COPY's HEADER option: PostgreSQL sends that line before it runs the query, so the first byte came before the
+statement had done its work and a timeout during the sort was a truncated 200 rather than a 503 (fault run of
+2026-12-02, `exports_under_budget`). GeoJSON used a server-side cursor: one
 opened outside a transaction is a WITH HOLD cursor, filled by its implicit COMMIT, which statement_timeout does not
 cover (measured: a DECLARE ... WITH HOLD of pg_sleep(1) took 1 s under a 200 ms timeout), so it is one COPY now.
 Without a buffering proxy, COPY's statement also lasts as long as the client takes to download.
@@ -125,7 +128,14 @@ def csv_sql(sites):
     )
     query = connection.ops.compose_sql(
         select, [settings.REGISTRY_DATA_LICENCE, settings.REGISTRY_ATTRIBUTION, *params])
-    return f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)"
+    return f"COPY ({query}) TO STDOUT WITH (FORMAT csv)"
+
+
+def csv_header():
+    """The header line COPY's HEADER option would write (the column names are plain identifiers)."""
+    names = ["id", *(field.name for field in fields_for(EXPORT)), "lon", "lat", "wkt", "outline_wkt", "licence",
+             "attribution"]
+    return ",".join(names) + "\n"
 
 
 def csv_chunks(sites, using):
@@ -133,9 +143,9 @@ def csv_chunks(sites, using):
     with _export_budget(using), connection.wrap_database_errors, connection.cursor() as cursor, \
             cursor.cursor.copy(csv_sql(sites)) as copy:
         data = iter(copy)
-        first = next(data, b"")  # the statement runs before the first byte
+        first = next(data, b"")  # the statement has sorted every row before the first one comes
         # The UTF-8 BOM lets spreadsheet programs read accented Italian names correctly.
-        yield "\ufeff".encode() + bytes(first)
+        yield ("\ufeff" + csv_header()).encode() + bytes(first)
         for chunk in data:
             yield bytes(chunk)
 

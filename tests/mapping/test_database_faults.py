@@ -268,3 +268,26 @@ def test_a_write_stopped_midway_leaves_nothing_behind_and_its_retry_runs_once(fr
     retried = post()
     assert retried.status_code == 201 and not retried.has_header("Idempotent-Replayed")
     assert Site.objects.filter(title="Mulino a metà").count() == 1
+
+
+SLOW_SITES = ("(SELECT * FROM commons_site WHERE pg_sleep(0.2)::text = '') s "
+              "JOIN commons_municipality m ON m.code = s.municipality_id")
+
+
+@override_settings(REGISTRY_EXPORT_STATEMENT_TIMEOUT_MS=300)
+def test_a_csv_export_whose_query_runs_past_its_budget_answers_503_not_a_cut_200(fresh_connection, monkeypatch):
+    """The statement itself is slow (each row sleeps 0.2 s before the sort), no lock involved: COPY's own HEADER
+    line used to reach the client before the query ran, so this was a 200 cut after the header."""
+    SiteFactory.create_batch(3)
+    monkeypatch.setattr("mapping.read.exports.FROM_SITES", SLOW_SITES)
+    response, seconds = timed(lambda: Client().get("/api/v1/exports/sites.csv"))
+    assert_unavailable(response, "query_timeout")
+    assert not response.streaming and seconds < 3
+
+
+def test_the_csv_header_is_the_one_copy_writes(db):
+    from mapping.read.exports import csv_header, csv_sql
+
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            csv_sql(Site.objects.filter(pk=-1)).replace("(FORMAT csv)", "(FORMAT csv, HEADER)")) as copy:
+        assert b"".join(bytes(chunk) for chunk in copy).decode() == csv_header()

@@ -53,7 +53,7 @@ def test_a_geojson_polygon_as_posted_text_is_stored_as_a_multipolygon_and_matche
     verified_site(title="A Milano", location=GEOSGeometry("POINT(9.19 45.4642)", srid=4326))
     matches = ranked(stored)
     assert [m.site.title for m in matches] == ["Dentro l'area"]
-    assert matches[0].reasons[0] == "inside the area you drew on the map"
+    assert matches[0].reasons[0] == "dentro l'area che avete disegnato sulla mappa"
 
 
 def test_two_areas_in_wkt_and_geojson_make_one_territory(cooperative):
@@ -87,7 +87,7 @@ def test_a_bad_area_is_refused_with_its_code_and_the_old_one_is_kept(cooperative
 def test_the_size_limit_is_named_in_the_refusal(cooperative, settings):
     settings.REGISTRY_MAX_TERRITORY_KM2 = 26_000
     code, message = _refused(cooperative, {"type": "Polygon", "coordinates": [GIANT_RECTANGLE]})
-    assert code == "area_too_large" and "26000 km²" in message
+    assert code == "area_too_large" and "59252 km²" in message and "al massimo 26000" in message
 
 
 def test_a_region_sized_area_is_accepted_and_one_polygon_at_sea_refuses_the_whole_drawing(cooperative):

@@ -28,7 +28,7 @@ class InterestsInput(StrictSerializer):
     regions = serializers.ListField(child=serializers.RegexField(r"^\d{2}$"), max_length=20, required=False, default=list)
     provinces = serializers.ListField(child=serializers.RegexField(r"^\d{3}$"), max_length=107, required=False,
                                       default=list)
-    area = serializers.JSONField(required=False, default=None, help_text="GeoJSON Polygon or MultiPolygon in EPSG:4326 (each polygon touching Italy, "
+    area = serializers.JSONField(required=False, allow_null=True, default=None, help_text="GeoJSON Polygon or MultiPolygon in EPSG:4326 (each polygon touching Italy, "
                                 "at most REGISTRY_MAX_TERRITORY_KM2 in all), or null to clear it")
     kinds = serializers.ListField(child=serializers.ChoiceField(choices=SiteKind.choices), required=False,
                                   default=list)

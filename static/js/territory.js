@@ -23,7 +23,10 @@ export function asGeoJSON(polygons) {
   return polygons.length ? JSON.stringify({ type: 'MultiPolygon', coordinates: polygons }) : '';
 }
 
-const vertexCount = (polygons) => polygons.reduce((sum, rings) => sum + rings.reduce((n, ring) => n + ring.length, 0), 0);
+// Positions as the server counts them (settings.REGISTRY_MAX_VERTICES), and corners as people see them (a closed
+// ring repeats its first position).
+const positions = (polygons) => polygons.flat().reduce((n, ring) => n + ring.length, 0);
+const corners = (polygons) => polygons.flat().reduce((n, ring) => n + ring.length - 1, 0);
 
 export function initTerritory(map, { input, draw, edit, clear, status, messages, maxVertices }) {
   map.pm.setLang(document.documentElement.lang === 'it' ? 'it' : 'en');
@@ -34,9 +37,9 @@ export function initTerritory(map, { input, draw, edit, clear, status, messages,
     return geometry.type === 'MultiPolygon' ? geometry.coordinates : [geometry.coordinates];
   });
   const describe = (polygons, changed) => {
-    const vertices = vertexCount(polygons);
-    let text = polygons.length ? format(messages.drawn, { count: polygons.length, vertices }) : messages.none;
-    if (vertices > maxVertices) text += ` ${format(messages.tooManyVertices, { limit: maxVertices })}`;
+    let text = polygons.length
+      ? format(messages.drawn, { count: polygons.length, vertices: corners(polygons) }) : messages.none;
+    if (positions(polygons) > maxVertices) text += ` ${format(messages.tooManyVertices, { limit: maxVertices })}`;
     if (changed) text += ` ${messages.unsaved}`;
     status.textContent = text;
   };

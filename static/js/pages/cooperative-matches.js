@@ -2,7 +2,7 @@
 // (the region and province selectors above it keep working without it).
 import './base.js';
 import { readConfig } from '../events.js';
-import { ITALY_BOUNDS, createMap } from '../map.js';
+import { createMap, fitInitialView } from '../map.js';
 import { initTerritory } from '../territory.js';
 
 const config = readConfig('territory-map-config');
@@ -17,4 +17,4 @@ const areas = initTerritory(map, {
   maxVertices: config.maxVertices,
 });
 if (areas.getLayers().length) map.fitBounds(areas.getBounds(), { padding: [20, 20], maxZoom: 14 });
-else map.fitBounds(ITALY_BOUNDS);
+else fitInitialView(map); // the whole of Italy, or the view a link's #zoom/lat/lng asks for

@@ -14,7 +14,7 @@ page returned are spelled out in Python from the same facts. Points:
 
 from dataclasses import dataclass, field
 
-from django.db.models import Case, F, FloatField, IntegerField, Q, Value, When
+from django.db.models import BooleanField, Case, F, FloatField, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
@@ -108,6 +108,9 @@ def sites_for(cooperative, *, queryset=None):
     sites = sites.filter(territory, status=SiteStatus.VERIFIED).select_related("municipality")
     if metres is not None:
         sites = sites.annotate(distance_m=metres)
+    if cooperative.territory_area:
+        sites = sites.annotate(in_drawn_area=Case(When(location__intersects=cooperative.territory_area, then=True),
+                                                  default=False, output_field=BooleanField()))
     kinds = fitting_kinds(categories_of(cooperative))
     sites = sites.annotate(
         distance_points=distance,
@@ -123,8 +126,11 @@ def sites_for(cooperative, *, queryset=None):
 
 
 def reasons(site, cooperative):
-    """Why a site fits, strongest first, from the points `sites_for` annotated."""
+    """Why a site fits, strongest first, from the points `sites_for` annotated; where it is (the area the
+    cooperative drew) comes before them and scores nothing: every site listed is inside the territory."""
     found = []
+    if getattr(site, "in_drawn_area", False):
+        found.append((POINTS["distance"] + 1, _("inside the area you drew on the map")))
     if getattr(site, "distance_m", None) is not None and site.distance_points > 0:
         found.append((site.distance_points, _("%(km)s km from your headquarters") % {
             "km": f"{site.distance_m / 1000:.1f}".replace(".", ",")}))

@@ -23,13 +23,14 @@ PATHWAYS = [
             "Un immobile confiscato in via definitiva passa, di regola, al patrimonio del Comune in cui si trova (o "
             "della Provincia o della Regione) per finalità sociali o istituzionali. Il Comune può gestirlo "
             "direttamente o darlo in concessione gratuita, con un avviso pubblico, a enti del Terzo settore, "
-            "cooperative sociali e altri soggetti senza scopo di lucro. L'Agenzia nazionale (ANBSC) può anche "
+            "cooperative sociali, altre cooperative a mutualità prevalente senza scopo di lucro e altri enti "
+            "senza scopo di lucro. L'Agenzia nazionale (ANBSC) può anche "
             "assegnarlo direttamente a questi enti con un proprio bando (lettera c-bis)."),
         "summary_en": (
             "A property whose confiscation is final normally passes to the municipality where it lies (or to the "
             "province or region) for social or institutional purposes. The municipality may run it itself or grant "
-            "it free of charge, after a public call, to third-sector bodies, social cooperatives and other "
-            "non-profit bodies. The national agency (ANBSC) may also assign it directly to such bodies through a "
+            "it free of charge, after a public call, to third-sector bodies, social cooperatives, other "
+            "non-profit cooperatives with prevailing mutuality and other non-profit bodies. The national agency (ANBSC) may also assign it directly to such bodies through a "
             "call of its own (letter c-bis)."),
         "legal_basis": "D.Lgs. 6 settembre 2011, n. 159 (Codice antimafia), art. 48, comma 3, lett. c) e c-bis)",
         "legal_basis_url": NORMATTIVA + "decreto.legislativo:2011-09-06;159~art48",
@@ -169,12 +170,12 @@ PATHWAYS = [
             "Gli immobili dello Stato individuati per la valorizzazione possono essere dati in concessione o in "
             "locazione a titolo oneroso a privati che li recuperano, anche con nuove destinazioni d'uso, per "
             "attività economiche o servizi ai cittadini. L'Agenzia del Demanio li mette a gara con bandi come "
-            "«Valore Paese»; il Comune riceve una parte del canone."),
+            "«Valore Paese»; ai Comuni coinvolti nel procedimento va il 10% del canone per tutta la durata."),
         "summary_en": (
             "State properties selected for valorisation may be granted or leased, for a fee, to private parties that "
             "restore them, also for new uses, for economic activities or services to citizens. The State Property "
-            "Agency (Agenzia del Demanio) tenders them through calls such as \"Valore Paese\"; the municipality "
-            "receives a share of the rent."),
+            "Agency (Agenzia del Demanio) tenders them through calls such as \"Valore Paese\"; the "
+            "municipalities involved in the procedure receive 10% of the rent for its whole term."),
         "legal_basis": "D.L. 25 settembre 2001, n. 351, art. 3-bis (conv. L. 410/2001)",
         "legal_basis_url": NORMATTIVA + "decreto.legge:2001-09-25;351~art3bis",
         "decided_by_it": "Agenzia del Demanio (Ministero dell'economia e delle finanze)",
@@ -234,13 +235,15 @@ PATHWAYS = [
         "summary_it": (
             "Per avviare la rigenerazione di immobili e aree dismesse, il Comune può consentirne l'uso temporaneo "
             "anche per usi diversi da quelli del piano urbanistico, senza cambiarne la destinazione. Vale per beni "
-            "pubblici e privati, per iniziative di interesse pubblico o generale; una convenzione fissa durata, "
+            "pubblici e privati, per iniziative di rilevante interesse pubblico o generale; una convenzione fissa "
+            "durata, "
             "modalità, ripristino e garanzie. Per i beni pubblici il gestore si sceglie con procedura pubblica. Molte "
             "Regioni hanno leggi proprie sugli usi temporanei."),
         "summary_en": (
             "To start regenerating disused buildings and areas, the municipality may allow their temporary use, also "
             "for uses other than those of the zoning plan, without changing their designated use. It applies to "
-            "public and private property, for initiatives of public or general interest; an agreement sets the "
+            "public and private property, for initiatives of significant public or general interest; an agreement "
+            "sets the "
             "duration, the terms, the restoration and the guarantees. For public property the operator is chosen "
             "through a public procedure. Many regions have laws of their own on temporary uses."),
         "legal_basis": "D.P.R. 6 giugno 2001, n. 380 (Testo unico edilizia), art. 23-quater; leggi regionali",

@@ -3,8 +3,10 @@ commons.matching ranks the sites that fit; a weekly digest e-mails the newly ver
 invite a cooperative to propose (`cooperative_invite`)."""
 
 import datetime as dt
+import json
 
 from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -12,11 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commons.errors import ConflictError, RegistryValidationError
+from commons.geovalidation import POLYGONAL, as_multipolygon, parse_geometry
 from commons.models import (
     Cooperative, CooperativeDigest, CooperativeInvitation, Province, Region, ReuseCategory, Site, SiteKind, SiteStatus,
 )
 from commons.policy import require
 from commons.services.lifecycle import audit_context
+from commons.services.territory import check_drawn_territory
 
 
 def _known(values, allowed, field):
@@ -27,17 +31,45 @@ def _known(values, allowed, field):
     return sorted(set(values))
 
 
+def drawn_territory(area):
+    """The drawn territory to store, from GeoJSON (a dict or its text, as the map form posts it) or a GEOS geometry:
+    a valid MultiPolygon in EPSG:4326 with each polygon touching Italy, or None when nothing is drawn (None, "",
+    or a geometry without coordinates: the area is cleared). Refused with field "area" and the codes of
+    commons.geovalidation (invalid_geojson, wrong_type, self_intersection, too_many_vertices, out_of_bounds...)
+    or area_too_large."""
+    if isinstance(area, GEOSGeometry):
+        if area.srid not in (None, 4326):
+            raise RegistryValidationError(_("Coordinates must be plain WGS84 longitude/latitude (EPSG:4326)."),
+                                          code="srid_not_allowed", field="area")
+        area = json.loads(area.json)  # one path for every caller: the same checks as posted GeoJSON
+    if isinstance(area, str):
+        if not area.strip():
+            return None
+        try:
+            area = json.loads(area)
+        except (ValueError, RecursionError):
+            pass  # parse_geometry says what is wrong with the text
+    if area is None:
+        return None
+    if isinstance(area, dict) and area.get("type") in POLYGONAL and area.get("coordinates") == []:
+        return None
+    geometry = as_multipolygon(parse_geometry(area, field="area", allowed=POLYGONAL))
+    check_drawn_territory(geometry, field="area")
+    return geometry
+
+
 @transaction.atomic
 def cooperative_interests_set(*, actor, cooperative_id, regions=(), provinces=(), area=None, kinds=(),
                               categories=()):
-    """Replace the cooperative's territory (region and province codes, a drawn MultiPolygon) and interests."""
+    """Replace the cooperative's territory (region and province codes, a drawn area: see `drawn_territory`) and
+    interests. Nothing is written when any of them is refused."""
     cooperative = Cooperative.objects.select_for_update().filter(pk=cooperative_id).first()
     if cooperative is None:
         raise RegistryValidationError(_("This cooperative does not exist."), code="not_found", field="cooperative")
     require(actor, "cooperative.edit", cooperative=cooperative)
     cooperative.territory_regions = _known(regions, Region.objects.values_list("code", flat=True), "regions")
     cooperative.territory_provinces = _known(provinces, Province.objects.values_list("code", flat=True), "provinces")
-    cooperative.territory_area = area
+    cooperative.territory_area = drawn_territory(area)
     cooperative.interest_kinds = _known(kinds, SiteKind.values, "kinds")
     cooperative.interest_categories = _known(categories, ReuseCategory.values, "categories")
     with audit_context(actor, "cooperative.edit"):

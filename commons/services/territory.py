@@ -82,3 +82,34 @@ def _outside(polygonal, location):
         message, code="out_of_bounds", field="outline" if polygonal else "location",
         params={"where": f"{location[0]:.6f}, {location[1]:.6f}", "location": location},
     )
+
+
+# A cooperative's drawn territory (Cooperative.territory_area) is not a site: it may be drawn roughly, across the
+# sea and over a border, since only Italian sites are ever matched against it. Each of its polygons must touch
+# Italy, and the whole may not cover more than settings.REGISTRY_MAX_TERRITORY_KM2.
+_AREA_SQL = """
+SELECT ST_Area(g::geography),
+       (SELECT ST_AsText(ST_PointOnSurface(part.geom)) FROM ST_Dump(g) AS part
+        WHERE NOT EXISTS (SELECT 1 FROM commons_region r WHERE ST_Intersects(r.geom, part.geom)) LIMIT 1)
+FROM (SELECT ST_GeomFromWKB(%s, 4326) AS g) drawn
+"""
+
+
+def check_drawn_territory(area, *, field="area"):
+    """Raise the RegistryValidationError refusing a cooperative's drawn MultiPolygon (EPSG:4326), if any."""
+    limit = settings.REGISTRY_MAX_TERRITORY_KM2
+    with connection.cursor() as cursor:
+        cursor.execute(_AREA_SQL, [bytes(area.wkb)])
+        area_m2, outside = cursor.fetchone()
+    if area_m2 > limit * 1_000_000:
+        raise RegistryValidationError(
+            _("The area you drew covers %(area)d km² and may cover at most %(limit)d km² (a little more than "
+              "Sicily, the largest region): for a wider territory choose regions or provinces instead."),
+            code="area_too_large", field=field, params={"limit": limit, "area": round(area_m2 / 1_000_000)})
+    if outside:
+        lon, lat = (float(v) for v in outside[len("POINT("):-1].split())
+        raise RegistryValidationError(
+            _("One of the areas you drew, near %(where)s, is entirely outside Italy: the registry only holds sites "
+              "on Italian territory."),
+            code="out_of_bounds", field=field,
+            params={"where": f"{lon:.6f}, {lat:.6f}", "location": [round(lon, 6), round(lat, 6)]})

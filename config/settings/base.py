@@ -146,6 +146,10 @@ REGISTRY_MAX_VERTICES = env_int("REGISTRY_MAX_VERTICES", 2000)
 # di Quirra firing range about 120 km² of land. 500 km² keeps four times that margin and still refuses what is
 # drawn at regional zoom (the smallest region, Valle d'Aosta, is 3,261 km²; Roma's municipality 1,287 km²).
 REGISTRY_MAX_OUTLINE_KM2 = env_int("REGISTRY_MAX_OUTLINE_KM2", 500, minimum=1)
+# A cooperative's drawn territory (Cooperative.territory_area) covering more is refused (area_too_large): the largest
+# region, Sicily, covers 25,707 km² in the loaded ISTAT boundaries (Piemonte 25,396). A wider territory is declared
+# with the region and province selectors, which also match faster than a huge polygon.
+REGISTRY_MAX_TERRITORY_KM2 = env_int("REGISTRY_MAX_TERRITORY_KM2", 26_000, minimum=1)
 # Only these EPSG codes ever reach GDAL/PROJ (GDAL < 3.9 cannot sandbox spatial references).
 REGISTRY_ALLOWED_IMPORT_SRIDS = [4326, 4258, 3857, 3003, 3004, 32632, 32633, 32634, 25832, 25833, 25834, 6706, 6707, 6708, 7791, 7792]
 

@@ -11,7 +11,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from commons.geovalidation import POLYGONAL, as_multipolygon, parse_geometry
 from commons.matching import ranked
 from commons.models import Cooperative, ReuseCategory, SiteKind
 from commons.policy import is_moderator
@@ -29,14 +28,12 @@ class InterestsInput(StrictSerializer):
     regions = serializers.ListField(child=serializers.RegexField(r"^\d{2}$"), max_length=20, required=False, default=list)
     provinces = serializers.ListField(child=serializers.RegexField(r"^\d{3}$"), max_length=107, required=False,
                                       default=list)
-    area = serializers.JSONField(required=False, default=None, help_text="GeoJSON Polygon or MultiPolygon, or null")
+    area = serializers.JSONField(required=False, allow_null=True, default=None, help_text="GeoJSON Polygon or MultiPolygon in EPSG:4326 (each polygon touching Italy, "
+                                "at most REGISTRY_MAX_TERRITORY_KM2 in all), or null to clear it")
     kinds = serializers.ListField(child=serializers.ChoiceField(choices=SiteKind.choices), required=False,
                                   default=list)
     categories = serializers.ListField(child=serializers.ChoiceField(choices=ReuseCategory.choices), required=False,
                                        default=list)
-
-    def validate_area(self, value):
-        return None if value is None else as_multipolygon(parse_geometry(value, field="area", allowed=POLYGONAL))
 
 
 def _cooperative_of_member(request, slug):

@@ -13,6 +13,7 @@ from django.db import migrations, models
 
 WORLD = "20037508.342789244"
 LEVELS = "(10), (11), (12), (13)"  # commons.models.aggregates.GRID_LEVELS
+FINEST = 13
 VISIBLE = "NOT s.hidden AND s.status <> 'duplicate'"
 # What Django compiles SearchVector("title", "description", "address", config="italian") to (commons.search).
 LEXEMES = ("tsvector_to_array(to_tsvector('italian'::regconfig, COALESCE((s.title)::text, '') || ' ' || "
@@ -23,17 +24,26 @@ COUNTED = f"s.title, s.description, s.address, s.location_3857, ({VISIBLE})"
 
 def apply_sql(source):
     """Add the rows of `source` (columns sign, terms, x, y; sign -1 removes), in key order; keys whose counts and
-    sums cancel out (-x + x is exactly 0.0) are not written."""
+    sums cancel out (-x + x is exactly 0.0) are not written. Grouped once per level-13 cell, then rolled up: the
+    cell of level l is the level-13 cell >> (13 - l) (dividing by a power of two is exact in floating point, so
+    this is floor((x + W) / side(l)), the aggregates' formula); a rebuild at 1M sites groups ~15M (site, term)
+    pairs once instead of four times."""
     return f"""
 WITH src AS ({source}),
-keys AS (
-  SELECT t.term, g.level,
-    floor((src.x + {WORLD}) / (2 * {WORLD} / 2 ^ g.level))::integer AS cx,
-    floor((src.y + {WORLD}) / (2 * {WORLD} / 2 ^ g.level))::integer AS cy,
+fine AS (
+  SELECT t.term,
+    floor((src.x + {WORLD}) / (2 * {WORLD} / 2 ^ {FINEST}))::integer AS cx,
+    floor((src.y + {WORLD}) / (2 * {WORLD} / 2 ^ {FINEST}))::integer AS cy,
     sum(src.sign)::integer AS total, sum(src.sign * src.x) AS sum_x, sum(src.sign * src.y) AS sum_y
-  FROM src CROSS JOIN unnest(src.terms) AS t(term) CROSS JOIN (VALUES {LEVELS}) AS g(level)
+  FROM src CROSS JOIN unnest(src.terms) AS t(term)
+  GROUP BY 1, 2, 3
+),
+keys AS (
+  SELECT fine.term, g.level, fine.cx >> ({FINEST} - g.level) AS cx, fine.cy >> ({FINEST} - g.level) AS cy,
+    sum(fine.total)::integer AS total, sum(fine.sum_x) AS sum_x, sum(fine.sum_y) AS sum_y
+  FROM fine CROSS JOIN (VALUES {LEVELS}) AS g(level)
   GROUP BY 1, 2, 3, 4
-  HAVING sum(src.sign) <> 0 OR sum(src.sign * src.x) <> 0 OR sum(src.sign * src.y) <> 0
+  HAVING sum(fine.total) <> 0 OR sum(fine.sum_x) <> 0 OR sum(fine.sum_y) <> 0
 )
 INSERT INTO commons_siteterm AS a (term, level, cx, cy, total, sum_x, sum_y)
 SELECT * FROM keys ORDER BY term, level, cx, cy
@@ -74,6 +84,7 @@ FUNCTIONS = f"""
 CREATE FUNCTION commons_site_terms_rebuild() RETURNS bigint LANGUAGE plpgsql AS $$
 BEGIN
   LOCK TABLE commons_site IN SHARE MODE;  -- writers wait, readers go on
+  PERFORM set_config('work_mem', '256MB', true);  -- group ~15M (site, term) pairs in memory at 1M sites
   DELETE FROM commons_siteterm;
   {apply_sql(sites("commons_site", 1))};
   RETURN (SELECT count(*) FROM commons_siteterm);
@@ -81,6 +92,7 @@ END $$;
 
 CREATE FUNCTION commons_site_terms_add_sites(first_id bigint) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
+  PERFORM set_config('work_mem', '256MB', true);
   {apply_sql(sites("commons_site", 1, "s.id >= first_id"))};
 END $$;
 

@@ -12,10 +12,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-# Filters: the map's usual ones (answered from the aggregates at low zoom), and a text search (never answerable
-# from them: shows the live fallback).
+# Filters: the map's usual ones (answered from the aggregates at low zoom), a one-word text search (answered at low
+# zoom from the counts per term and cell, migration 0022) and a two-word one (no per-term count answers an AND of
+# terms: the live fallback).
 TILE_FILTER = "status=reported,verified,assigned,in_reuse&kind=building,land"
-LIVE_FILTER = "q=scuola"
+TEXT_FILTER = "q=scuola"
+LIVE_FILTER = "q=ex+scuola"
 # Ground truth: sites not confirmed on the ground for a year or more (answered from the aggregates' freshness bands
 # while they are today's, else live: commons.models.aggregates).
 FRESHNESS_FILTER = "freshness=ageing,stale"
@@ -124,7 +126,7 @@ def tile_scenarios(points, count):
     for z in (5, 8, 11, 14):
         chosen = tiles(points, z, count)
         queries = [("", ""), (" filtered", TILE_FILTER), (" freshness", FRESHNESS_FILTER)] + (
-            [(" text search (live)", LIVE_FILTER)] if z <= 8 else [])
+            [(" text search", TEXT_FILTER), (" text search two words (live)", LIVE_FILTER)] if z <= 8 else [])
         for label, query in queries:
             paths = [with_query(f"/tiles/sites/{z}/{x}/{y}.pbf", query) for z, x, y in chosen]
             scenario = Scenario(f"tile z{z}{label}", "tile", paths)

@@ -36,6 +36,7 @@ from django import forms
 from django.contrib.gis.geos import Point, Polygon
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
+from django.db import connections, router
 from django.db.models import Count
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
@@ -56,6 +57,10 @@ MAX_VALUES = 100  # codes per multi-valued parameter
 MAX_RADIUS_M = 50_000
 MAX_QUERY_LENGTH = 200
 INNER_AREAS_ALIAS = "aree_interne"
+# The lexeme of a text query that PostgreSQL reads as one plain lexeme (no operator, weight or prefix), else NULL;
+# a one-lexeme tsquery's text ('mulin', quotes doubled) is also the text of a one-lexeme tsvector.
+ONE_LEXEME_SQL = ("SELECT CASE WHEN numnode(q) = 1 AND q::text ~ '^''.*''$' THEN (tsvector_to_array(q::text::tsvector))[1] "
+                  "END FROM websearch_to_tsquery('italian'::regconfig, %s) q")
 # The expression of the GIN index `site_text_search` on Site: keep identical so PostgreSQL uses the index.
 SEARCH_VECTOR = SearchVector("title", "description", "address", config="italian")
 
@@ -393,6 +398,18 @@ class Search:
         if self._selection is not None and self._selection.freshness is not None and not bands_current():
             return None
         return self._selection
+
+    @functools.cached_property
+    def term(self):
+        """The lexeme when `q` is the only filter and PostgreSQL reads it as one lexeme (`mulino` -> `mulin`), else
+        None: then the precomputed counts per term and cell (commons.models.aggregates.SiteTermCount) answer the
+        low-zoom tiles. Several words, a phrase, a negation or only stop words are searched live."""
+        if self.values.get("q") is None or any(
+                value not in (None, "", [], ()) for name, value in self.values.items() if name != "q"):
+            return None
+        with connections[router.db_for_read(Site)].cursor() as cursor:
+            cursor.execute(ONE_LEXEME_SQL, [self.values["q"]])
+            return cursor.fetchone()[0]
 
     @property
     def index_led(self):

@@ -1,4 +1,4 @@
-from .aggregates import FreshnessClock, SiteAggregate  # noqa: F401 - re-exported like every model
+from .aggregates import FreshnessClock, SiteAggregate, SiteTermCount  # noqa: F401 - re-exported like every model
 from .confirmations import (
     Answer, ChangeStatus, Confirmation, RecheckOptOut, RecheckReason, RecheckRequest, Via,
 )

@@ -379,3 +379,48 @@ class FreshnessClock(models.Model):
 
     def __str__(self):
         return f"bands as of {self.as_of}"
+
+
+class SiteTermCountQuerySet(models.QuerySet):
+    def rebuild(self):
+        """Recompute every row from commons_site (writers wait; readers keep the old rows until commit)."""
+        with transaction.atomic(), connections[self.db].cursor() as cursor:
+            cursor.execute("SELECT commons_site_terms_rebuild()")
+            return cursor.fetchone()[0]
+
+    def cells_sql(self, term, z, x, y):
+        """(SQL, params) of the non-empty cells of tile z/x/y for the visible sites whose text holds the lexeme
+        `term`: columns gx, gy, count, x, y, as SiteAggregate.objects.cells_sql."""
+        level, shift, (x0, x1), (y0, y1) = tile_grid(z, x, y)
+        sql = (
+            "SELECT gx, gy, sum(total)::bigint AS count, sum(sum_x) / sum(total) AS x, sum(sum_y) / sum(total) AS y "
+            f"FROM (SELECT cx >> {shift} AS gx, cy >> {shift} AS gy, total, sum_x, sum_y FROM commons_siteterm "
+            "WHERE term = %s AND level = %s AND cx BETWEEN %s AND %s AND cy BETWEEN %s AND %s AND total > 0) cells "
+            "GROUP BY gx, gy"
+        )
+        return sql, [term, level, x0, x1, y0, y1]
+
+
+class SiteTermCount(models.Model):
+    """Visible sites whose text (title, description, address as the `q` filter reads it) holds one lexeme, per cell
+    of grid levels 10-13: count and the sums of their Web Mercator x and y. Written only by the database triggers
+    of migration 0022; low-zoom tiles with a one-lexeme text search read them (mapping.read.tiles)."""
+
+    pk = models.CompositePrimaryKey("term", "level", "cx", "cy")
+    term = models.TextField()
+    level = models.SmallIntegerField()
+    cx = models.IntegerField()
+    cy = models.IntegerField()
+    total = models.IntegerField()
+    sum_x = models.FloatField()
+    sum_y = models.FloatField()
+
+    objects = SiteTermCountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "site term count"
+        db_table = "commons_siteterm"
+        managed = False
+
+    def __str__(self):
+        return f"{self.term} level {self.level} ({self.cx}, {self.cy})"

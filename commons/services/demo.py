@@ -156,6 +156,7 @@ def _copy_sites(rows, progress):
         cursor.execute("ALTER TABLE commons_site ENABLE TRIGGER USER")
         # The aggregate triggers (commons.models.aggregates) were off too: count the new rows once.
         cursor.execute("SELECT commons_site_aggregates_add_sites(%s)", [first_id])
+        cursor.execute("SELECT commons_site_terms_add_sites(%s)", [first_id])  # and the counts per term (0022)
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 

@@ -6,7 +6,9 @@ Layers (extent 4096):
   their mean position. Read from the precomputed counts (commons.models.aggregates) when every filter is one
   they answer (region, province, inner, kind, status, ownership, and freshness while the counts' bands are
   today's): a few hundred rows instead of up to a million
-  sites (z5 at 1M sites: ~1 ms of SQL instead of ~1 s). Other filters aggregate the matching sites live;
+  sites (z5 at 1M sites: ~1 ms of SQL instead of ~1 s). A text search `q` that is the only filter and one
+  lexeme (`mulino`) is read from the precomputed counts per term and cell (SiteTermCount, migration 0022).
+  Other filters aggregate the matching sites live;
 - z >= 9: `sites`, one point per site (feature id = site id) with the properties the declaration
   (commons.site_fields) gives the layer at that zoom: kind, status, ownership, and from z13 (DETAIL_MIN_ZOOM)
   also title, has_outline. Below z13 a point carries only what the covering index
@@ -30,7 +32,7 @@ from django.db import connections, router
 from django.db.models.expressions import RawSQL
 
 from commons import grid
-from commons.models import Site, SiteAggregate
+from commons.models import Site, SiteAggregate, SiteTermCount
 from commons.search import CACHED_SEARCHES, cached_search
 from commons.site_fields import tile_fields
 
@@ -95,8 +97,12 @@ def clusters_layer(sites, z, x, y):
     ), [EXTENT, *[z, x, y], EXTENT, BUFFER, *params, grid.WORLD_HALF, cell, grid.WORLD_HALF, cell]
 
 
-def aggregate_clusters_layer(selection, z, x, y):
-    cells, params = SiteAggregate.objects.cells_sql(selection, z, x, y)
+def aggregate_clusters_layer(selection, z, x, y, term=None):
+    """The clusters from the precomputed counts: of `selection`, or of the one-lexeme text search `term`."""
+    if term is not None:
+        cells, params = SiteTermCount.objects.cells_sql(term, z, x, y)
+    else:
+        cells, params = SiteAggregate.objects.cells_sql(selection, z, x, y)
     return (
         "SELECT ST_AsMVT(t, 'site_clusters', %s, 'geom') FROM (SELECT count, ST_AsMVTGeom("
         "ST_SetSRID(ST_MakePoint(x, y), 3857), ST_TileEnvelope(%s, %s, %s), %s, %s, true) AS geom "
@@ -113,13 +119,14 @@ def outlines_layer(sites, z, x, y):
     return f"SELECT ST_AsMVT(t, 'site_outlines', %s, 'geom', 'id') FROM ({sql}) t", [EXTENT, *params]
 
 
-def tile_sql(sites, z, x, y, selection=None):
+def tile_sql(sites, z, x, y, selection=None, term=None):
     """(SQL, params) writing the tile: its layers concatenated (an MVT is a sequence of layers). `selection`:
-    the filters when the aggregates answer them (then `sites` is not read at low zoom)."""
+    the filters when the aggregates answer them, or `term`: the lexeme of a text search that is the only filter
+    (commons.search.Search.term); then `sites` is not read at low zoom."""
     if z > AGGREGATE_MAX_ZOOM:
         layers = [points_layer(sites, z, x, y)]
-    elif selection is not None:
-        layers = [aggregate_clusters_layer(selection, z, x, y)]
+    elif selection is not None or term is not None:
+        layers = [aggregate_clusters_layer(selection, z, x, y, term)]
     else:
         layers = [clusters_layer(sites, z, x, y)]
     if z >= OUTLINE_MIN_ZOOM:
@@ -128,9 +135,9 @@ def tile_sql(sites, z, x, y, selection=None):
     return f"SELECT {sql}", [param for _sql_text, layer_params in layers for param in layer_params]
 
 
-def render_tile(sites, z, x, y, selection=None):
+def render_tile(sites, z, x, y, selection=None, term=None):
     """The tile's bytes, without the per-worker caches (cached_tile_sql)."""
-    return fetch_tile(*tile_sql(sites, z, x, y, selection))
+    return fetch_tile(*tile_sql(sites, z, x, y, selection, term))
 
 
 @functools.lru_cache(maxsize=CACHED_SEARCHES * 4)
@@ -149,6 +156,8 @@ def cached_tile_sql(search, z, x, y):
     """(SQL, params) of the tile; the statements reading commons_site come with PLANNER_SETTINGS before them."""
     if z <= AGGREGATE_MAX_ZOOM and search.selection is not None:
         return tile_sql(search.sites(), z, x, y, search.selection)  # plain string formatting, nothing to compile
+    if z <= AGGREGATE_MAX_ZOOM and search.term is not None:
+        return tile_sql(None, z, x, y, term=search.term)
     sql, params, xs, ys = _compiled(search.key, z)
     params = list(params)
     for i in xs:

@@ -10,7 +10,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from commons.models import SiteAggregate
+from commons.models import SiteAggregate, SiteTermCount
 
 
 class Command(BaseCommand):
@@ -29,7 +29,9 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("The aggregates match commons_site."))
             return
         rows = SiteAggregate.objects.rebuild()
-        self.stdout.write(self.style.SUCCESS(f"Rebuilt {rows} aggregate rows in {time.monotonic() - started:.1f} s."))
+        terms = SiteTermCount.objects.rebuild()
+        self.stdout.write(self.style.SUCCESS(f"Rebuilt {rows} aggregate rows and {terms} term rows in "
+                                             f"{time.monotonic() - started:.1f} s."))
 
     def differences(self):
         """Keys whose stored counts differ from a rebuild done inside a rolled-back transaction."""
@@ -49,5 +51,13 @@ class Command(BaseCommand):
             cursor.execute(f"SELECT count(*) FROM commons_siteaggregate f FULL JOIN stored_aggregates s USING ({key}) "
                            f"WHERE NOT ({same})")
             count = cursor.fetchone()[0]
+            # The counts per term and cell (migration 0022), compared the same way.
+            cursor.execute("CREATE TEMPORARY TABLE stored_terms ON COMMIT DROP AS SELECT * FROM commons_siteterm")
+            cursor.execute("SELECT commons_site_terms_rebuild()")
+            cursor.execute("SELECT count(*) FROM commons_siteterm f FULL JOIN stored_terms s USING (term, level, cx, cy) "
+                           "WHERE NOT (coalesce(f.total, 0) = coalesce(s.total, 0) "
+                           "AND abs(coalesce(f.sum_x, 0) - coalesce(s.sum_x, 0)) < 0.01 "
+                           "AND abs(coalesce(f.sum_y, 0) - coalesce(s.sum_y, 0)) < 0.01)")
+            count += cursor.fetchone()[0]
             transaction.set_rollback(True)
         return count

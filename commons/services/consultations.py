@@ -12,7 +12,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -219,3 +219,13 @@ def current_consultation(site_id):
 
 def concluded_consultation(site_id):
     return Consultation.objects.filter(site_id=site_id, concluded_at__isnull=False).order_by("-concluded_at").first()
+
+
+def consultation_summary(site_id):
+    """What the site, proposal and management pages say of the site's consultation (None when it has none)."""
+    current = current_consultation(site_id)
+    if current is None:
+        return None
+    counts = current.comments.aggregate(visible=Count("id", filter=Q(hidden=False)),
+                                        hidden=Count("id", filter=Q(hidden=True)))
+    return {"consultation": current, "state": current.state(), **counts}

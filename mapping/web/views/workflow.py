@@ -22,6 +22,8 @@ from commons.models import (
 )
 from commons.policy import can, is_moderator
 from commons.services import lifecycle, milestones, proposals, rechecks, roles, subscriptions
+from commons.services.consultations import consultation_summary
+from mapping.web.views.consultations import OpenForm
 
 
 
@@ -121,7 +123,16 @@ def site_manage(request, pk):
         "can_decide": can(request.user, "proposal.decide", site=site),
         "proposals": site.proposals.select_related("cooperative").order_by("created_at"),
         "instruments": LegalInstrument.choices,
+        **_consultation_block(request.user, site),
     })
+
+
+def _consultation_block(user, site):
+    """The management page's consultation: the one under way (or the last), and the form to open one."""
+    summary = consultation_summary(site.pk)
+    under_way = summary is not None and summary["consultation"].concluded_at is None
+    return {"consultation": summary, "can_consult": not under_way and can(user, "consultation.open", site=site),
+            "competing": site.proposals.filter(status=ProposalStatus.SUBMITTED).count(), "open_form": OpenForm()}
 
 
 def _run(request, action, on_success):

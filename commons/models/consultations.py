@@ -7,11 +7,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ConsultationState(models.TextChoices):
     SCHEDULED = "scheduled", _("Not open yet")
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("consultation", "Open")
     CLOSED = "closed", _("Closed, awaiting the outcome")
     CONCLUDED = "concluded", _("Concluded")
 

@@ -115,8 +115,8 @@ def _tell_cooperatives(consultation):
         user__cooperative_memberships__role="admin").values_list("email", flat=True)
     url = settings.SITE_URL.rstrip("/") + reverse("mapping:consultation", args=[site.pk])
     closing = formats.date_format(timezone.localtime(consultation.closes_at), "DATETIME_FORMAT")
-    body = (f"Il Comune ha aperto una consultazione pubblica sulle proposte per «{site.title}», fino al {closing}.\n\n"
-            f"{consultation.question}\n\n{url}\n\n— BE.CO-OP, registro dei beni comuni")
+    body = (f"Il Comune ha aperto una consultazione pubblica sulle proposte per «{site.title}», "
+            f"fino al {closing}.\n\n{consultation.question}\n\n{url}\n\n— BE.CO-OP, registro dei beni comuni")
     for address in sorted(set(admins)):
         send_mail(f"[BE.CO-OP] Consultazione: {site.title}", body, settings.DEFAULT_FROM_EMAIL, [address])
 

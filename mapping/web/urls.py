@@ -8,8 +8,8 @@ from django.urls import include, path
 
 from mapping.web.feeds import AreaFeed, SearchFeed
 from mapping.web.views import (
-    catalog, confirmations, consultations, cooperatives, dashboard, geodata, imports, legal, matching, milestones, my_reports, pages, pwa,
-    report, sites, workflow,
+    catalog, confirmations, consultations, cooperatives, dashboard, geodata, imports, legal, matching, milestones,
+    my_reports, pages, pwa, report, sites, workflow,
 )
 
 public = [

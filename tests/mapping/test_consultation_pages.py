@@ -133,3 +133,5 @@ def test_the_decision_page_shows_the_consultation_outcome_beside_the_decision():
     decision, outcome = page.index('id="decision-title"'), page.index('id="consultation-outcome"')
     assert decision < outcome and "Most comments favour the first project." in page
     assert "Most comments favour the first project." in _client().get(f"/proposte/{second.pk}/").content.decode()
+    timeline = _client().get(f"/beni/{site.pk}/").content.decode().split('class="registry-timeline', 1)[1]
+    assert timeline.index("Public consultation opened") < timeline.index("Outcome of the public consultation")

@@ -37,8 +37,9 @@ class CommentForm(forms.Form):
 
 
 class OpenForm(forms.Form):
-    closes_on = forms.DateField(label=gettext_lazy("Closing date (comments until the end of that day)"),
-                                widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}))
+    closes_on = forms.DateField(
+        label=gettext_lazy("Closing date (comments until the end of that day)"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}))
     question = forms.CharField(label=gettext_lazy("What do you ask the public?"), max_length=service.QUESTION_MAX,
                                widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
 

@@ -135,3 +135,13 @@ def test_the_decision_page_shows_the_consultation_outcome_beside_the_decision():
     assert "Most comments favour the first project." in _client().get(f"/proposte/{second.pk}/").content.decode()
     timeline = _client().get(f"/beni/{site.pk}/").content.decode().split('class="registry-timeline', 1)[1]
     assert timeline.index("Public consultation opened") < timeline.index("Outcome of the public consultation")
+
+
+def test_the_work_queue_lists_the_consultations_awaiting_an_outcome(monkeypatch):
+    site, _ = _competing()
+    consultation = _open(site, days=2)
+    staff = _client(staff_user(ROMA))
+    assert "open until" in staff.get("/lavoro/").content.decode().split('id="q-consultations"', 1)[1]
+    monkeypatch.setattr(timezone, "now", lambda: consultation.closes_at)
+    queue = staff.get("/lavoro/").content.decode().split('id="q-consultations"', 1)[1].split("</section>", 1)[0]
+    assert f'href="/beni/{site.pk}/consultazione/"' in queue and "closed, awaiting the outcome" in queue

@@ -17,8 +17,8 @@ from django.db.models.expressions import RawSQL
 from commons.errors import ConflictError, RegistryValidationError
 from commons.freshness import freshness_sql
 from commons.models import (
-    ChangeStatus, Confirmation, Cooperative, LegalInstrument, MunicipalityStaff, Proposal, ProposalStatus, Site,
-    SiteStatus, SubscriptionKind,
+    ChangeStatus, Confirmation, Consultation, Cooperative, LegalInstrument, MunicipalityStaff, Proposal, ProposalStatus,
+    Site, SiteStatus, SubscriptionKind,
 )
 from commons.policy import can, is_moderator
 from commons.services import lifecycle, milestones, proposals, rechecks, roles, subscriptions
@@ -85,6 +85,10 @@ def _todo_context(moderator, territory, routed):
                                             instrument_end__gt=today, instrument_end__lte=today + dt.timedelta(days=90))
         .select_related("site", "cooperative").order_by("instrument_end"),
         "overdue": milestones.overdue_milestones(today).filter(proposal__site__in=sites)[:200],
+        # Those closed without an outcome first: the decision on their site waits for it.
+        "consultations": Consultation.objects.unconcluded().filter(site__in=sites).select_related("site")
+        .order_by("closes_at")[:200],
+        "now": timezone.now(),
         "cooperatives": Cooperative.objects.filter(verified=False) if moderator else [],
         "staff_requests": MunicipalityStaff.objects.filter(approved=False).select_related("user", "municipality") if moderator else [],
         "hidden": Site.objects.filter(Q(hidden=True) | Q(status=SiteStatus.DUPLICATE))[:100] if moderator else [],

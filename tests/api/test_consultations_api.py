@@ -101,3 +101,21 @@ def test_api_comments_count_against_the_write_throttles(settings):
     statuses = [citizen.post(url, {"proposal": first.pk, "body": f"C {i}"}, format="json").status_code
                 for i in range(3)]
     assert statuses == [201, 201, 429]
+
+
+def test_a_comment_sent_twice_with_one_idempotency_key_is_written_once_and_a_429_is_not_replayed(monkeypatch):
+    site, (first, _) = _competing()
+    consultation = _open(site)
+    citizen = _api(verified_user())
+    url = f"/api/v1/consultations/{consultation.pk}/comments/"
+    body = {"proposal": first.pk, "body": "Domanda una volta sola"}
+    answers = [citizen.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1") for _ in range(2)]
+    assert [a.status_code for a in answers] == [201, 201] and answers[1]["Idempotent-Replayed"] == "true"
+    assert ConsultationComment.objects.count() == 1
+    for i in range(service.COMMENTS_PER_HOUR - 1):
+        citizen.post(url, {"proposal": first.pk, "body": f"Altro {i}"}, format="json")
+    late = {"proposal": first.pk, "body": "Dopo l'attesa"}
+    assert citizen.post(url, late, format="json", HTTP_IDEMPOTENCY_KEY="k-2").status_code == 429
+    later = timezone.now() + dt.timedelta(hours=1, seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert citizen.post(url, late, format="json", HTTP_IDEMPOTENCY_KEY="k-2").status_code == 201

@@ -13,7 +13,8 @@ from rest_framework.views import APIView
 
 from commons.models import CommentKind, ConsultationComment, ConsultationState, ProposalStatus, Site
 from commons.services import consultations as service
-from mapping.api.schema import error_responses
+from mapping.api.schema import IDEMPOTENCY_KEY, IDEMPOTENCY_RESPONSES, error_responses
+from mapping.read.idempotency import idempotent
 
 
 class CommentSerializer(serializers.ModelSerializer):
@@ -117,7 +118,9 @@ class ConsultationCommentApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(operation_id="consultation_comment_create", summary="Ask a question or comment on a proposal",
-                   request=CommentInput, responses={201: CommentSerializer, **error_responses(400, 401, 403, 429)})
+                   parameters=[IDEMPOTENCY_KEY], request=CommentInput,
+                   responses={201: CommentSerializer, **error_responses(400, 401, 403, 429), **IDEMPOTENCY_RESPONSES})
+    @idempotent
     def post(self, request, pk):
         data = _valid(CommentInput, request)
         comment = service.consultation_comment(actor=request.user, consultation_id=pk, proposal_id=data["proposal"],

@@ -363,3 +363,20 @@ class CooperativeDigestAdmin(ReadOnlyAdmin):
 class CooperativeInvitationAdmin(ReadOnlyAdmin):
     list_display = ["cooperative", "site", "created_at"]
     raw_id_fields = ["site"]
+
+
+@admin.register(models.Consultation)
+class ConsultationAdmin(ReadOnlyAdmin):
+    """Opened, concluded and moderated on the site's pages (commons.services.consultations); read here."""
+
+    list_display = ["site", "opens_at", "closes_at", "concluded_at"]
+    raw_id_fields = ["site"]
+
+
+@admin.register(models.ConsultationComment)
+class ConsultationCommentAdmin(ReadOnlyAdmin):
+    """Hidden comments keep their text: moderators read it here."""
+
+    list_display = ["consultation", "proposal", "kind", "created_at", "hidden", "hidden_reason"]
+    list_filter = ["hidden", "kind"]
+    raw_id_fields = ["consultation", "proposal"]

@@ -49,3 +49,11 @@ class IdempotencyKeyBusy(Exception):
     def __init__(self, retry_after):
         super().__init__(f"still in progress; retry after {retry_after} s")
         self.retry_after = retry_after
+
+
+class TooManyRequests(Exception):
+    """A person wrote more than a domain rule allows in a period (HTTP 429 with Retry-After)."""
+
+    def __init__(self, message, *, code, field=None, retry_after=60):
+        super().__init__(message)
+        self.code, self.field, self.message, self.retry_after = code, field, message, max(1, int(retry_after))

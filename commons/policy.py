@@ -39,6 +39,14 @@ POLICY = {
     # The proposing cooperative records its pathway's milestones; the municipality and moderators may too.
     "milestone.record": {"coop_admin", "coop_member", "staff_inside", "moderator"},
     "pathway.edit": {"moderator"},
+    # A consultation on a site with competing proposals: opened and concluded (its outcome recorded) by whoever
+    # decides the site's proposals; comments from anyone signed in with a verified e-mail (see can()), the
+    # proposing cooperatives included (they answer questions); hidden, with a reason, by the municipality's staff
+    # (who moderate their own territory only) and the platform's moderators.
+    "consultation.open": {"staff_inside", "moderator"},
+    "consultation.comment": {"citizen", "reporter", "staff_inside", "staff_outside", "coop_admin", "coop_member", "moderator"},
+    "consultation.moderate": {"staff_inside", "moderator"},
+    "consultation.conclude": {"staff_inside", "moderator"},
     # Municipality staff invite a verified cooperative to propose for a site of their territory.
     "cooperative.invite": {"staff_inside", "moderator"},
     "cooperative.edit": {"coop_admin", "moderator"},
@@ -50,6 +58,10 @@ POLICY = {
 # Municipality staff decide proposals only on publicly owned sites of their territory; for private,
 # ecclesiastical or unknown ownership the decision is recorded by a moderator on the owner's word.
 STAFF_DECIDES_OWNERSHIP = set(Ownership.public())
+# The same rule for the consultation that prepares the decision.
+DECIDING_ACTIONS = {"proposal.decide", "consultation.open", "consultation.conclude"}
+# Actions that need a verified e-mail whatever other role the person holds.
+VERIFIED_EMAIL_ACTIONS = {"consultation.comment"}
 
 
 def is_moderator(user):
@@ -95,10 +107,12 @@ def roles_of(user, *, site=None, cooperative=None):
 def can(user, action, *, site=None, cooperative=None):
     allowed = POLICY[action]
     roles = roles_of(user, site=site, cooperative=cooperative)
-    if action == "proposal.decide" and site is not None and site.ownership not in STAFF_DECIDES_OWNERSHIP:
+    if action in DECIDING_ACTIONS and site is not None and site.ownership not in STAFF_DECIDES_OWNERSHIP:
         allowed = allowed - {"staff_inside"}
     if action == "proposal.support":
         return "citizen" in roles and not roles & {"coop_member", "coop_admin"}
+    if action in VERIFIED_EMAIL_ACTIONS and "citizen" not in roles:
+        return False
     if action == "site.edit" and site is not None and roles == {"citizen", "reporter"} and site.status != "reported":
         return False  # once verified, a report is edited by its municipality or a moderator
     return bool(allowed & roles)

@@ -92,7 +92,23 @@ def site_timeline(site: Site):
         entries += _entries(events, Proposal, site, ["status", "legal_instrument", "instrument_start", "instrument_end"])
     entries += confirmation_entries(site, applied={e.confirmation for e in entries if e.confirmation})
     entries += milestone_entries(site)
+    entries += consultation_entries(site)
     return sorted(entries, key=lambda e: e.at)
+
+
+def consultation_entries(site):
+    """Each consultation's opening (with its closing date) and its outcome, as the municipality's."""
+    from commons.models import Consultation
+
+    entries = []
+    for c in Consultation.objects.filter(site=site):
+        closing = timezone.localtime(c.closes_at).date().isoformat()
+        entries.append(Entry(at=c.opens_at, action="consultation.open", actor=_public_actor(c.opened_by_id, site),
+                             reason=_("until %(date)s") % {"date": closing}))
+        if c.concluded_at:
+            entries.append(Entry(at=c.concluded_at, action="consultation.conclude",
+                                 actor=_public_actor(c.concluded_by_id, site), reason=c.outcome[:300]))
+    return entries
 
 
 def milestone_entries(site):

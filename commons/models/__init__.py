@@ -3,6 +3,7 @@ from .confirmations import (
     Answer, ChangeStatus, Confirmation, RecheckOptOut, RecheckReason, RecheckRequest, Via,
 )
 from .areas import Enclave, InnerAreaClass, Municipality, Province, Region
+from .consultations import CommentKind, Consultation, ConsultationComment, ConsultationState
 from .cooperatives import (
     Cooperative, CooperativeDigest, CooperativeInvitation, CooperativeMembership, LegalForm, MemberRole, Sector,
 )
@@ -41,7 +42,11 @@ __all__ = [
     "SiteNotice",
     "Subscription",
     "SubscriptionKind",
+    "CommentKind",
     "Condition",
+    "Consultation",
+    "ConsultationComment",
+    "ConsultationState",
     "Cooperative",
     "CooperativeDigest",
     "CooperativeInvitation",

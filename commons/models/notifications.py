@@ -62,6 +62,7 @@ class NoticeKind(models.TextChoices):
     DECISION = "decision", _("Decision on a proposal")
     EXPIRY = "expiry", _("Assignment about to expire")
     MILESTONE = "milestone", _("Milestone overdue")
+    CONSULTATION = "consult", _("Consultation opened")
 
 
 class SiteNotice(models.Model):

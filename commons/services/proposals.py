@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from commons.errors import ConflictError, RegistryValidationError
 from commons.models import (
-    Cooperative, LegalInstrument, NoticeKind, Proposal, ProposalStatus, ReuseCategory, Site, SiteStatus,
+    Consultation, Cooperative, LegalInstrument, NoticeKind, Proposal, ProposalStatus, ReuseCategory, Site, SiteStatus,
 )
 from commons.policy import require
 from commons.services.lifecycle import _require_reason, audit_context, notice
@@ -139,6 +139,9 @@ def proposal_accept(*, proposal_id, actor, legal_instrument, instrument_start, i
     if proposal.status != P.SUBMITTED or site.status != SiteStatus.VERIFIED:
         raise ConflictError(_("This site has already been assigned or the proposal is no longer open."),
                             code="already_decided")
+    if Consultation.objects.filter(site=site).unconcluded().exists():
+        raise ConflictError(_("Record the outcome of the consultation on this site before deciding."),
+                            code="consultation_under_way")
     now = timezone.now()
     decline_reason = decline_reason or _("Another proposal was accepted for this site.")
     try:

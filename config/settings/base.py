@@ -315,6 +315,8 @@ SPECTACULAR_SETTINGS = {
         "ProposalStatusEnum": "commons.models.proposals.ProposalStatus",
         "LegalInstrumentEnum": "commons.models.proposals.LegalInstrument",
         "ReuseCategoryEnum": "commons.models.proposals.ReuseCategory",
+        "CommentKindEnum": "commons.models.consultations.CommentKind",
+        "ConsultationStateEnum": "commons.models.consultations.ConsultationState",
         "FeatureTypeEnum": ["Feature"],
         "FeatureCollectionTypeEnum": ["FeatureCollection"],
     },

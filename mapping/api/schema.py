@@ -58,7 +58,7 @@ class ErrorsSerializer(serializers.Serializer):
 def error_responses(*codes):
     described = {400: "Bad parameters or body", 401: "Not authenticated", 403: "Not allowed",
                  404: "Not found", 409: "Conflict", 412: "Stale version (If-Match)", 413: "Body too large",
-                 415: "Unsupported media type", 428: "If-Match missing"}
+                 415: "Unsupported media type", 428: "If-Match missing", 429: "Too many requests (Retry-After)"}
     return {code: OpenApiResponse(ErrorsSerializer, description=described[code]) for code in codes}
 
 

@@ -9,6 +9,9 @@ from mapping.api.views import base  # noqa: F401 - registers the <id:...> path c
 from mapping.api.views.areas import AREA_VIEWS, Stats
 from mapping.api.views.auth import TokenView
 from mapping.api.views.confirmations import ChangeDecision, SiteConfirmationCreate
+from mapping.api.views.consultations import (
+    CommentHideApi, ConsultationCommentApi, ConsultationOutcomeApi, SiteConsultationApi,
+)
 from mapping.api.views.community import CooperativeDetail, CooperativeList, ProposalDetail, ProposalList
 from mapping.api.views.exports import CSVExport, GeoJSONExport, GeoPackageExport
 from mapping.api.views.matching import CooperativeInterests, CooperativeMatches, SiteInvitationCreate
@@ -26,6 +29,10 @@ urlpatterns = [
     path("sites/<id:pk>/photos/", SitePhotoCreate.as_view(), name="site-photos"),
     path("sites/<id:pk>/confirmations/", SiteConfirmationCreate.as_view(), name="site-confirmations"),
     path("sites/<id:pk>/invitations/", SiteInvitationCreate.as_view(), name="site-invitations"),
+    path("sites/<id:pk>/consultation/", SiteConsultationApi.as_view(), name="site-consultation"),
+    path("consultations/<id:pk>/comments/", ConsultationCommentApi.as_view(), name="consultation-comments"),
+    path("consultations/<id:pk>/outcome/", ConsultationOutcomeApi.as_view(), name="consultation-outcome"),
+    path("consultation-comments/<id:pk>/hide/", CommentHideApi.as_view(), name="consultation-comment-hide"),
     path("confirmations/<id:pk>/<slug:decision>/", ChangeDecision.as_view(), name="confirmation-decision"),
     path("cooperatives/", CooperativeList.as_view(), name="cooperative-list"),
     path("cooperatives/<str:slug>/", CooperativeDetail.as_view(), name="cooperative-detail"),

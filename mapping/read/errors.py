@@ -18,6 +18,7 @@ from rest_framework.views import set_rollback
 
 from commons.errors import (
     ConflictError, IdempotencyKeyBusy, IdempotencyKeyReused, NotAllowed, RegistryValidationError, StaleVersionError,
+    TooManyRequests,
 )
 from commons.search import FilterParamsError
 
@@ -116,6 +117,8 @@ def describe_exception(exc):
                       current_version=exc.current_version)], 412, {}
     if isinstance(exc, ConflictError):
         return [error(None, exc.code, exc.message)], 409, {}
+    if isinstance(exc, TooManyRequests):
+        return [error(exc.field, exc.code, exc.message)], 429, {"Retry-After": str(exc.retry_after)}
     if isinstance(exc, IdempotencyKeyReused):
         return [error("Idempotency-Key", "idempotency_key_reused", _(
             "This Idempotency-Key was already used for another request: send a new key with each new request "

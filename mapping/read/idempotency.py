@@ -7,7 +7,7 @@ Semantics (IETF draft-ietf-httpapi-idempotency-key-header), per signed-in user:
 - a malformed or over-long key: 400; no key: the request runs as before;
 - a retry arriving while the first request runs waits for it and gets its answer (409 with Retry-After only
   after REGISTRY_IDEMPOTENCY_WAIT_SECONDS);
-- successes and client errors (4xx) are kept and replayed; server errors are not: the transaction that holds
+- successes and client errors (4xx but 429) are kept and replayed; server errors and 429 are not: the transaction that holds
   the effect and the key rolls back, and a retry runs the request again.
 Requests refused before the view runs (not signed in, throttled, a body that cannot be parsed) keep nothing.
 
@@ -94,11 +94,13 @@ def idempotent(post):
             if claim.status is not None:
                 return replay(claim)
             response = _first_answer(view, request, post, args, kwargs)
-            if 200 <= response.status_code < 500:
+            if 200 <= response.status_code < 500 and response.status_code != 429:
                 idempotency_record(claim=claim, status=response.status_code, body=response.content,
                                    headers={name: response[name] for name in KEPT_HEADERS if response.has_header(name)})
             else:
-                transaction.set_rollback(True)  # a server error keeps nothing, its effect included
+                # A server error keeps nothing, its effect included; nor does a 429: replaying "too many, try
+                # later" after the wait would turn it into "never".
+                transaction.set_rollback(True)
         return response
 
     return wrapper

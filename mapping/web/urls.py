@@ -8,8 +8,8 @@ from django.urls import include, path
 
 from mapping.web.feeds import AreaFeed, SearchFeed
 from mapping.web.views import (
-    catalog, confirmations, cooperatives, dashboard, geodata, imports, legal, matching, milestones, my_reports, pages, pwa,
-    report, sites, workflow,
+    catalog, confirmations, consultations, cooperatives, dashboard, geodata, imports, legal, matching, milestones,
+    my_reports, pages, pwa, report, sites, workflow,
 )
 
 public = [
@@ -18,6 +18,8 @@ public = [
     path("beni/<int:pk>/", sites.site_detail, name="site_detail"),
     path("beni/<int:pk>/proponi/", cooperatives.proposal_create, name="proposal_create"),
     path("beni/<int:pk>/conferma/", confirmations.site_confirm, name="site_confirm"),
+    path("beni/<int:pk>/consultazione/", consultations.consultation, name="consultation"),
+    path("beni/<int:pk>/consultazione/commenta/", consultations.consultation_comment, name="consultation_comment"),
     path("conferma/disiscriviti/<str:token>/", confirmations.recheck_unsubscribe, name="recheck_unsubscribe"),
     path("conferma/<str:token>/", confirmations.recheck_answer, name="recheck_answer"),
     path("segnala/", report.report, name="report"),
@@ -44,6 +46,9 @@ public = [
 work = [
     path("lavoro/", workflow.work_queue, name="queue"),
     path("lavoro/siti/<int:pk>/", workflow.site_manage, name="site_manage"),
+    path("lavoro/siti/<int:pk>/consultazione/apri/", consultations.consultation_open, name="consultation_open"),
+    path("lavoro/consultazioni/<int:pk>/esito/", consultations.consultation_conclude, name="consultation_conclude"),
+    path("lavoro/commenti/<int:pk>/nascondi/", consultations.comment_hide, name="comment_hide"),
     path("lavoro/siti/<int:pk>/invita/<int:cooperative>/", workflow.cooperative_invite, name="cooperative_invite"),
     path("lavoro/siti/<int:pk>/<slug:action>/", workflow.site_action, name="site_action"),
     path("lavoro/proposte/<int:pk>/<slug:decision>/", workflow.proposal_decision, name="proposal_decision"),

@@ -3,11 +3,13 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from commons.models import Proposal, ProposalStatus, SiteStatus, Subscription, SubscriptionKind
 from commons.policy import POLICY, STAFF_DECIDES_OWNERSHIP
 from commons.services.confirmations import site_confirm
+from commons.services.consultations import consultation_comment, consultation_open
 from commons.services.lifecycle import site_verify
 from commons.services.proposals import proposal_accept, proposal_create
 from tests.factories import (
@@ -64,6 +66,35 @@ def _reported_change(cooperative):
     return site, site_confirm(actor=verified_user(), site_id=site.pk, answer="works_started")
 
 
+def _competing(cooperative):
+    """A municipal site with two submitted proposals (one by `cooperative`): open to a consultation."""
+    site, proposal = _verified_site_with_proposal(cooperative)
+    other = CooperativeFactory()
+    proposal_create(actor=coop_user(other, "admin"), site_id=site.pk, cooperative_id=other.pk, **FIELDS)
+    return site, proposal
+
+
+def _consulting(cooperative):
+    """The same, with a consultation open (the "proposal" of these cases is the consultation)."""
+    site, _proposal = _competing(cooperative)
+    return site, consultation_open(actor=moderator_user(), site_id=site.pk, question="Quale progetto?",
+                                   closes_at=timezone.now() + dt.timedelta(days=7))
+
+
+def _consulting_on(cooperative):
+    """A consultation open, with its comments' proposal id in the body (cases format {proposal} and {extra})."""
+    site, consultation = _consulting(cooperative)
+    consultation.extra = site.proposals.order_by("pk").first().pk
+    return site, consultation
+
+
+def _commented(cooperative):
+    """A comment to hide (the "proposal" of these cases is the comment)."""
+    site, consultation = _consulting(cooperative)
+    return site, consultation_comment(actor=verified_user(), consultation_id=consultation.pk,
+                                      proposal_id=site.proposals.order_by("pk").first().pk, body="Un commento")
+
+
 # action -> (policy key, set-up returning (site, proposal), request path, body)
 CASES = {
     "verify": ("site.verify", lambda c: (SiteFactory(reporter=verified_user()), None), "/api/v1/sites/{site}/actions/verify/", {}),
@@ -87,6 +118,14 @@ CASES = {
     "support": ("proposal.support", _verified_site_with_proposal, "/api/v1/proposals/{proposal}/support/", {}),
     "record_milestone": ("milestone.record", _proposal_with_pathway, "/api/v1/proposals/{proposal}/milestones/4/",
                          {"planned_date": "2099-01-01"}),
+    "open_consultation": ("consultation.open", _competing, "/api/v1/sites/{site}/consultation/",
+                          {"question": "Quale progetto?", "closes_at": "{in_a_week}"}),
+    "comment": ("consultation.comment", _consulting_on, "/api/v1/consultations/{proposal}/comments/",
+                {"proposal": "{extra}", "body": "Una domanda"}),
+    "hide_comment": ("consultation.moderate", _commented, "/api/v1/consultation-comments/{proposal}/hide/",
+                     {"reason": "Fuori tema"}),
+    "conclude_consultation": ("consultation.conclude", _consulting, "/api/v1/consultations/{proposal}/outcome/",
+                              {"outcome": "Preferita la prima"}),
 }
 METHODS = {"record_milestone": "patch"}  # every other case is a POST
 # Refusals that say why in their own code (commons.errors.NotAllowed), beside the generic ones.
@@ -104,7 +143,9 @@ def test_the_api_allows_exactly_what_the_policy_table_says(role, action):
     if user is not None:
         client.force_authenticate(user)
     url = path.format(site=site.pk, proposal=proposal.pk if proposal else 0)
-    data = {k: (v.format(cooperative=cooperative.pk) if isinstance(v, str) else v) for k, v in body.items()}
+    values = {"cooperative": cooperative.pk, "extra": getattr(proposal, "extra", ""),
+              "in_a_week": (timezone.now() + dt.timedelta(days=7)).isoformat()}
+    data = {k: (v.format(**values) if isinstance(v, str) else v) for k, v in body.items()}
     response = getattr(client, METHODS.get(action, "post"))(url, data, format="json")
     expected = role in POLICY[key]
     if key == "proposal.decide" and site.ownership not in STAFF_DECIDES_OWNERSHIP:

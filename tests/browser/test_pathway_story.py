@@ -1,5 +1,7 @@
 """The pathway story in Chromium: a cooperative opens a confiscated property, reads the art. 48 pathway, proposes
-under it; citizens support it; the municipality accepts it; the cooperative records the milestones (with a PDF)
+under it; citizens support it; another cooperative competes, so the municipality opens a consultation, a citizen
+asks a question there, the municipality records the outcome and accepts the proposal, whose decision page shows the
+outcome beside the decision; the cooperative records the milestones (with a PDF)
 until the site is in reuse. Each page is scanned with axe on desktop and phone; screenshots go to
 $REGISTRY_SCREENSHOTS (when set) to be looked at."""
 
@@ -9,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from commons.models import Proposal, ProposalStatus, ProposalSupport, SiteStatus
+from commons.models import Consultation, ConsultationComment, Proposal, ProposalStatus, ProposalSupport, SiteStatus
 from commons.pathways import seed_pathways
 from tests.browser.conftest import PHONE, axe_violations
 from tests.commons.test_milestone_documents import PDF, documents_dir  # noqa: F401 - a fixture
+from commons.services.proposals import proposal_create
 from tests.factories import CooperativeFactory, coop_user, staff_user, verified_site, verified_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -63,7 +66,11 @@ def test_propose_under_art_48_support_accept_and_record_milestones_to_reuse(make
     _checked(citizen, "proposal-citizen-desktop", found)
     assert ProposalSupport.objects.filter(proposal=proposal).count() == 2
 
+    rival = CooperativeFactory(name="Cooperativa Altro Futuro")
+    proposal_create(actor=coop_user(rival, "admin"), site_id=site.pk, cooperative_id=rival.pk,
+                    title="Centro culturale", summary="Biblioteca e sala prove.", reuse_category="culture")
     staff = make_page(user=staff_user(ROMA))
+    _consult(staff, make_page, site, proposal, found)
     staff.goto(f"/lavoro/siti/{site.pk}/")
     staff.select_option(f"#instr-{proposal.pk}", "confiscated")
     staff.fill(f"#start-{proposal.pk}", dt.date.today().isoformat())
@@ -72,6 +79,10 @@ def test_propose_under_art_48_support_accept_and_record_milestones_to_reuse(make
     staff.wait_for_selector(".alert-success")
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.ACCEPTED
+    staff.goto(f"/proposte/{proposal.pk}/")
+    assert "Il quartiere preferisce" in staff.inner_text("#consultation-outcome")
+    assert staff.inner_text("#decision-title") == "Decisione"
+    _checked(staff, "decision-desktop", found)
 
     today = dt.date.today().isoformat()
     coop.goto(f"/proposte/{proposal.pk}/")
@@ -97,9 +108,40 @@ def test_propose_under_art_48_support_accept_and_record_milestones_to_reuse(make
     visitor.goto(f"/beni/{site.pk}/")
     timeline = visitor.locator(".registry-timeline").inner_text()
     assert "Passo del percorso raggiunto" in timeline and "Cooperativa Terre Libere" in timeline
-    for path, name in ((f"/beni/{site.pk}/", "site-phone"), (f"/proposte/{proposal.pk}/", "proposal-phone")):
+    for path, name in ((f"/beni/{site.pk}/", "site-phone"), (f"/proposte/{proposal.pk}/", "proposal-phone"),
+                       (f"/beni/{site.pk}/consultazione/", "consultation-concluded-phone")):
         phone = make_page(user=member, viewport=PHONE)
         phone.goto(path)
         _checked(phone, name, found)
         assert phone.errors == []
     assert found == {}
+
+
+def _consult(staff, make_page, site, proposal, found):
+    """The municipality opens a consultation on the two competing proposals, a citizen asks a question on one
+    (screenshots of the open consultation on desktop and phone), the municipality records the outcome."""
+    staff.goto(f"/lavoro/siti/{site.pk}/")
+    staff.fill("#id_closes_on", (dt.date.today() + dt.timedelta(days=14)).isoformat())
+    staff.fill("#id_question", "Quale dei due progetti risponde meglio ai bisogni del quartiere?")
+    staff.click("#open-consultation")
+    staff.wait_for_url(f"**/beni/{site.pk}/consultazione/")
+    assert staff.inner_text("#consultation-state") == "Aperta"
+    citizen = make_page(user=verified_user())
+    citizen.goto(f"/beni/{site.pk}/")
+    citizen.click("#consultation-banner a")
+    citizen.select_option(f"#id_p{proposal.pk}-kind", "question")
+    citizen.fill(f"#id_p{proposal.pk}-body", "Gli orti saranno aperti anche alle scuole del quartiere?")
+    citizen.click(f"#proposal-{proposal.pk} form button[type=submit]")
+    citizen.wait_for_selector(".alert-success")
+    assert "aperti anche alle scuole" in citizen.inner_text(f"#proposal-{proposal.pk} .registry-comments")
+    assert ConsultationComment.objects.get().proposal_id == proposal.pk
+    _checked(citizen, "consultation-desktop", found)
+    phone = make_page(user=verified_user(), viewport=PHONE)
+    phone.goto(f"/beni/{site.pk}/consultazione/")
+    _checked(phone, "consultation-phone", found)
+    assert phone.errors == []
+    staff.reload()
+    staff.fill("#id_outcome", "Il quartiere preferisce l'agricoltura sociale, aperta alle scuole.")
+    staff.click("form[action$='/esito/'] button[type=submit]")
+    staff.wait_for_selector(".alert-success")
+    assert Consultation.objects.get(site=site).concluded_at is not None

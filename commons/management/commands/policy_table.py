@@ -15,7 +15,8 @@ class Command(BaseCommand):
             cells = ["✓" if role in allowed else "" for role in ROLES]
             self.stdout.write(f"| {action} | " + " | ".join(cells) + " |")
         self.stdout.write(
-            f"\nstaff_inside decide proposals only on sites owned by: {', '.join(sorted(STAFF_DECIDES_OWNERSHIP))}; "
+            f"\nstaff_inside decide proposals (and open and conclude consultations) only on sites owned by: "
+            f"{', '.join(sorted(STAFF_DECIDES_OWNERSHIP))}; "
             "a reporter edits a site only while it is still `reported`; proposal.support needs a verified e-mail and "
-            "is never open to the members of the proposing cooperative."
+            "is never open to the members of the proposing cooperative; consultation.comment needs a verified e-mail."
         )

@@ -16,6 +16,7 @@ from commons.models import MilestoneDocument, Proposal, ProposalStatus
 from commons.policy import can, is_moderator
 from commons.services import milestones as milestone_services
 from commons.services import support as support_services
+from commons.services.consultations import consultation_summary
 
 
 class MilestoneForm(forms.Form):
@@ -74,7 +75,8 @@ def pathway_context(request, proposal, *, failed=None):
 
 
 def render_proposal(request, proposal, *, failed=None, status=200):
-    context = {"proposal": proposal, "site": proposal.site, **pathway_context(request, proposal, failed=failed)}
+    context = {"proposal": proposal, "site": proposal.site, "consultation": consultation_summary(proposal.site_id),
+               **pathway_context(request, proposal, failed=failed)}
     return render(request, "mapping/proposal_detail.html", context, status=status)
 
 

@@ -17,6 +17,7 @@ from commons.models import (
 from commons.matching import cooperatives_for
 from commons.policy import can
 from commons.services.confirmations import CONFIRMABLE_STATUSES, already_confirmed
+from commons.services.consultations import consultation_summary
 from mapping.web.forms import ConfirmationForm
 from commons.services.imports import site_provenance
 from commons.site_fields import DETAIL, fields_for
@@ -142,6 +143,7 @@ def site_detail(request, pk):
         "inner_area": inner_area_class in InnerAreaClass.inner(),
         "inner_area_label": InnerAreaClass(inner_area_class).label if inner_area_class else "",
         "map_config": _map_config(site, children),
+        "consultation": consultation_summary(record.pk),
         **_actions(request.user, record),
     }
     return render(request, "mapping/site_detail.html", context)

@@ -30,6 +30,8 @@ ACTION_LABELS = {
     "confirmation.declined": _("Reported change declined"),
     "site.change_accept": _("Reported change accepted"),
     "milestone.reached": _("Pathway step reached"),
+    "consultation.open": _("Public consultation opened"),
+    "consultation.conclude": _("Outcome of the public consultation"),
 }
 TIMELINE_LIMIT = 50
 

@@ -17,11 +17,13 @@ from django.db.models.expressions import RawSQL
 from commons.errors import ConflictError, RegistryValidationError
 from commons.freshness import freshness_sql
 from commons.models import (
-    ChangeStatus, Confirmation, Cooperative, LegalInstrument, MunicipalityStaff, Proposal, ProposalStatus, Site,
-    SiteStatus, SubscriptionKind,
+    ChangeStatus, Confirmation, Consultation, Cooperative, LegalInstrument, MunicipalityStaff, Proposal, ProposalStatus,
+    Site, SiteStatus, SubscriptionKind,
 )
 from commons.policy import can, is_moderator
 from commons.services import lifecycle, milestones, proposals, rechecks, roles, subscriptions
+from commons.services.consultations import consultation_summary
+from mapping.web.views.consultations import OpenForm
 
 
 
@@ -83,6 +85,10 @@ def _todo_context(moderator, territory, routed):
                                             instrument_end__gt=today, instrument_end__lte=today + dt.timedelta(days=90))
         .select_related("site", "cooperative").order_by("instrument_end"),
         "overdue": milestones.overdue_milestones(today).filter(proposal__site__in=sites)[:200],
+        # Those closed without an outcome first: the decision on their site waits for it.
+        "consultations": Consultation.objects.unconcluded().filter(site__in=sites).select_related("site")
+        .order_by("closes_at")[:200],
+        "now": timezone.now(),
         "cooperatives": Cooperative.objects.filter(verified=False) if moderator else [],
         "staff_requests": MunicipalityStaff.objects.filter(approved=False).select_related("user", "municipality") if moderator else [],
         "hidden": Site.objects.filter(Q(hidden=True) | Q(status=SiteStatus.DUPLICATE))[:100] if moderator else [],
@@ -121,7 +127,16 @@ def site_manage(request, pk):
         "can_decide": can(request.user, "proposal.decide", site=site),
         "proposals": site.proposals.select_related("cooperative").order_by("created_at"),
         "instruments": LegalInstrument.choices,
+        **_consultation_block(request.user, site),
     })
+
+
+def _consultation_block(user, site):
+    """The management page's consultation: the one under way (or the last), and the form to open one."""
+    summary = consultation_summary(site.pk)
+    under_way = summary is not None and summary["consultation"].concluded_at is None
+    return {"consultation": summary, "can_consult": not under_way and can(user, "consultation.open", site=site),
+            "competing": site.proposals.filter(status=ProposalStatus.SUBMITTED).count(), "open_form": OpenForm()}
 
 
 def _run(request, action, on_success):

@@ -157,7 +157,8 @@ def run_app(args, env, scenarios, log_dir, results):
         results["app_workers"] = len(servers.children(app.process.pid))
         threads = int(env.get("GUNICORN_THREADS") or 1)
         results["app_worker_kind"] = f"gthread, {threads} threads" if threads > 1 else "sync"
-        results["lean_path"] = "off" if env.get("REGISTRY_LEAN_PATH", "1").strip().lower() in ("0", "false", "no", "off") else "on"
+        lean_off = env.get("REGISTRY_LEAN_PATH", "1").strip().lower() in ("0", "false", "no", "off")
+        results["lean_path"] = "off" if lean_off else "on"
         for scenario in scenarios:
             if wanted(args, scenario.name):
                 http_scenario(args, app, scenario, results)

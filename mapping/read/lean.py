@@ -19,7 +19,7 @@ also how bench/run.py measures the difference side by side.
 
 from django.conf import settings
 from django.core.handlers.base import BaseHandler
-from django.middleware.gzip import GZipMiddleware
+from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
 from django.utils.cache import patch_vary_headers
 
 LEAN_METHODS = frozenset({"GET", "HEAD"})
@@ -49,8 +49,6 @@ class PublicGZipMiddleware(GZipMiddleware):
 
     @staticmethod
     def _accepts_gzip(request):
-        from django.middleware.gzip import re_accepts_gzip
-
         return bool(re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
 
 

@@ -76,7 +76,7 @@ def test_a_tile_on_the_lean_path_has_the_headers_of_the_full_path_and_gzip(prod_
 
     for i in range(30):
         SiteFactory(location=Point(ROMA[0] + i * 0.0004, ROMA[1], srid=4326))
-    tile = server_path = "/tiles/sites/%d/%d/%d.pbf" % tile_of(*ROMA, 14)
+    tile = "/tiles/sites/%d/%d/%d.pbf" % tile_of(*ROMA, 14)
     requests = [(tile, {}), (tile + "?kind=castle", {}), ("/tiles/sites/14/99999/1.pbf", {}), ("/health/", {})]
     answers = {}
     for lean in ("0", "1"):
@@ -85,7 +85,7 @@ def test_a_tile_on_the_lean_path_has_the_headers_of_the_full_path_and_gzip(prod_
         etag = answers[lean][0].header("ETag")
         answers[lean].append(fetch(server.url + tile, headers={**HTTPS, "If-None-Match": etag}))
         if lean == "1":
-            packed = fetch(server.url + server_path, headers={**HTTPS, "Accept-Encoding": "gzip"})
+            packed = fetch(server.url + tile, headers={**HTTPS, "Accept-Encoding": "gzip"})
         server.stop()
 
     def comparable(response):  # django-csp writes the directives in the order of a set: compared as a set

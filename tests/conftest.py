@@ -55,6 +55,8 @@ def django_db_setup(django_db_setup, django_db_blocker, boundaries_dir, snai_dir
                 cursor.execute("CREATE SCHEMA IF NOT EXISTS boundary_cache")
                 for table, cache in CACHE_TABLES:
                     cursor.execute(f"CREATE TABLE IF NOT EXISTS boundary_cache.{cache} AS SELECT * FROM {table}")
+        elif not Region.objects.exists():  # --reuse-db after a run that ended with a transactional test's flush
+            restore_boundaries()
 
 
 def restore_boundaries():

@@ -70,20 +70,31 @@ def http_matrix(base_url, paths, *, connections, repeats, seconds, warmup, sampl
         os.unlink(paths_file)
 
 
+def _fetch(url, headers=None):
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.read(), response.status, response.headers.get("Content-Encoding")
+    except urllib.error.HTTPError as error:
+        return error.read(), error.code, error.headers.get("Content-Encoding")
+
+
 def fetch_all(base_url, paths, expected=(200,)):
-    """Body sizes of each path fetched once (and a check that each answers as expected)."""
-    sizes, problems = [], []
+    """Body sizes of each path fetched once (and a check that each answers as expected), and fetched again with
+    Accept-Encoding: gzip, as browsers ask (wrk's load sends no Accept-Encoding: its figures are uncompressed):
+    the bytes on the wire then, compressed or not."""
+    sizes, packed, problems = [], [], []
     for path in paths:
-        try:
-            with urllib.request.urlopen(base_url + path, timeout=120) as response:
-                body, status = response.read(), response.status
-        except urllib.error.HTTPError as error:
-            body, status = error.read(), error.code
+        body, status, _encoding = _fetch(base_url + path)
         if status not in expected:
             problems.append(f"{path} -> {status}: {body[:200]!r}")
         sizes.append(len(body))
+        body, _status, _encoding = _fetch(base_url + path, {"Accept-Encoding": "gzip"})
+        packed.append(len(body))
     return {"body_bytes_mean": round(statistics.mean(sizes)) if sizes else 0,
             "body_bytes_max": max(sizes, default=0), "empty": sum(1 for s in sizes if s == 0),
+            "gzip_bytes_mean": round(statistics.mean(packed)) if packed else 0,
+            "gzip_bytes_max": max(packed, default=0),
             "count": len(paths), "problems": problems[:5]}
 
 

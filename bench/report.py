@@ -65,7 +65,8 @@ def markdown(results):
         f"{m['postgis']} (shared_buffers {m['shared_buffers']}, work_mem {m['work_mem']}, jit {m['jit']}); "
         f"Python {m['python']}. Load average at start {m['loadavg_start']}, at end {m.get('loadavg_end')} "
         "(the machine is shared: compare ratios within this run).",
-        f"App: gunicorn with production settings, {results.get('app_workers', '?')} sync workers; tipg: uvicorn "
+        f"App: gunicorn with production settings, {results.get('app_workers', '?')} workers "
+        f"({results.get('app_worker_kind', 'sync')}), lean path {results.get('lean_path', 'on')}; tipg: uvicorn "
         f"{results.get('tipg_workers', '?')} workers. Each figure: median of {results['settings']['repeats']} wrk "
         f"runs of {results['settings']['seconds']} s (pgbench: {results['settings']['sql_seconds']} s) after a "
         "warm-up; latencies in ms.",
@@ -78,9 +79,9 @@ def markdown(results):
         "",
         "## Every scenario",
         "",
-        "| scenario | conns | p50 | p95 | p99 | req/s | errors | body bytes (mean / max) | worker peak RSS MB "
-        "| raw SQL p50 | raw SQL req/s | comparator p50 |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| scenario | conns | p50 | p95 | p99 | req/s | errors | body bytes (mean / max) | with gzip accepted "
+        "(mean / max) | worker peak RSS MB | raw SQL p50 | raw SQL req/s | comparator p50 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *scenario_rows(results),
     ]
     if results.get("map_page"):
@@ -113,7 +114,8 @@ def scenario_rows(results):
                 f"| {row['name']} | {conns} | {_fmt(_get(row, 'http', conns, 'p50_ms'))} "
                 f"| {_fmt(_get(row, 'http', conns, 'p95_ms'))} | {_fmt(_get(row, 'http', conns, 'p99_ms'))} "
                 f"| {_fmt(_get(row, 'http', conns, 'rps'))} | {_fmt(_get(row, 'http', conns, 'errors'))} "
-                f"| {_fmt(sizes.get('body_bytes_mean'))} / {_fmt(sizes.get('body_bytes_max'))} | {_fmt(memory)} "
+                f"| {_fmt(sizes.get('body_bytes_mean'))} / {_fmt(sizes.get('body_bytes_max'))} "
+                f"| {_fmt(sizes.get('gzip_bytes_mean'))} / {_fmt(sizes.get('gzip_bytes_max'))} | {_fmt(memory)} "
                 f"| {_fmt(_get(row, 'sql', conns, 'p50_ms'), 2)} | {_fmt(_get(row, 'sql', conns, 'rps'))} | {comp} |")
     return rows
 

@@ -155,6 +155,10 @@ def http_scenario(args, server, scenario, results):
 def run_app(args, env, scenarios, log_dir, results):
     with servers.Gunicorn(env, log_dir) as app:
         results["app_workers"] = len(servers.children(app.process.pid))
+        threads = int(env.get("GUNICORN_THREADS") or 1)
+        results["app_worker_kind"] = f"gthread, {threads} threads" if threads > 1 else "sync"
+        lean_off = env.get("REGISTRY_LEAN_PATH", "1").strip().lower() in ("0", "false", "no", "off")
+        results["lean_path"] = "off" if lean_off else "on"
         for scenario in scenarios:
             if wanted(args, scenario.name):
                 http_scenario(args, app, scenario, results)

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Statement timeouts of requests (mapping/read/timeouts.py): outermost, so they cover every query.
     "mapping.read.timeouts.StatementTimeoutMiddleware",
+    # Tiles and the health check on from here through a shorter list (mapping/read/lean.py).
+    "mapping.read.lean.LeanPathMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -57,6 +59,20 @@ MIDDLEWARE = [
     "pghistory.middleware.HistoryMiddleware",
     # A database that is down or a statement that timed out: 503 + Retry-After (innermost: sees views' errors first).
     "mapping.read.unavailable.DatabaseUnavailableMiddleware",
+]
+# The lean path (mapping/read/lean.py): public, cookie-less, cacheable reads under these prefixes skip the
+# middleware below (they read no session, user, CSRF token or message and set no cookie) and are gzip-compressed
+# for clients that accept it. REGISTRY_LEAN_PATH=0 sends them down the full list (for comparisons).
+REGISTRY_LEAN_PATH = env_bool("REGISTRY_LEAN_PATH", True)
+REGISTRY_LEAN_PREFIXES = ["/tiles/", "/health/"]
+REGISTRY_LEAN_SKIPPED_MIDDLEWARE = [
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files only
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",  # GET and HEAD are never checked
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "pghistory.middleware.HistoryMiddleware",  # unsafe methods only (PGHISTORY_MIDDLEWARE_METHODS)
 ]
 # The audit trail's context (who, which URL) is attached to requests that can change a site. Reads never do, and
 # attaching it to every statement of a read (a UUID, a JSON document and two set_config calls each) cost 0.4-0.8 ms

@@ -2,6 +2,7 @@
 production settings. Tiles are cached (MISS then HIT), static and media come from disk, plain HTTP redirects
 except the health check, oversize bodies stop at the proxy, and the client address Django sees is nginx's."""
 
+import gzip
 import json
 import os
 import shutil
@@ -132,6 +133,16 @@ def test_nginx_caches_tiles_serves_files_and_fronts_the_app(prod_server, nginx):
     assert (first[0], second[0]) == (200, 200) and first[2] == second[2] and len(first[2]) > 0
     assert (first[1]["x-cache-status"], second[1]["x-cache-status"]) == ("MISS", "HIT")
     assert first[1]["cache-control"] == "public, max-age=300"
+    # A browser asks for gzip: nginx does not compress tiles itself; the app's gzip variant is cached beside the
+    # plain one (Vary: Accept-Encoding), and each client keeps getting its own.
+    overview = tile_path(site.location.x, site.location.y, z=5)
+    plain = https(port, overview)
+    assert plain[0] == 200 and len(plain[2]) >= 200 and "content-encoding" not in plain[1]  # worth compressing
+    packed = [https(port, overview, headers={"Accept-Encoding": "gzip"}) for _ in range(2)]
+    assert [p[1]["x-cache-status"] for p in packed] == ["MISS", "HIT"]
+    assert all(p[1]["content-encoding"] == "gzip" and gzip.decompress(p[2]) == plain[2] for p in packed)
+    again = https(port, overview)
+    assert again[1]["x-cache-status"] == "HIT" and "content-encoding" not in again[1] and again[2] == plain[2]
 
     status, headers, _ = https(port, "/")
     assert status == 200 and headers["strict-transport-security"].startswith("max-age=31536000")
@@ -157,5 +168,6 @@ def test_nginx_caches_tiles_serves_files_and_fronts_the_app(prod_server, nginx):
     stats = [record for record in access if record["path"] == "/api/v1/stats/"]
     assert stats and stats[-1]["forwarded_for"] == "127.0.0.1"  # nginx overwrote it with the real peer
     assert sum(record["path"] == tile for record in access) == 1  # the second tile never reached the app
-    print("Proxy: tile MISS then HIT (1 app request for 2), static immutable, media nosniff, 12 MB body -> 413 at "
-          "nginx, forged X-Forwarded-For replaced")
+    assert sum(record["path"] == overview for record in access) == 2  # once plain, once gzip; never repeated
+    print("Proxy: tile MISS then HIT (1 app request for 2; plain and gzip variants cached apart), static immutable, "
+          "media nosniff, 12 MB body -> 413 at nginx, forged X-Forwarded-For replaced")

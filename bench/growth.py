@@ -62,6 +62,9 @@ def parse_args(argv=None):
     parser.add_argument("--import-rows", type=int, default=2000, help="rows of the timed import (same at each size)")
     parser.add_argument("--output", default=str(REPO / "bench" / "results"))
     parser.add_argument("--report", metavar="GROWTH_JSON", help="only redraw the table and charts of a growth JSON")
+    parser.add_argument("--add-to", metavar="GROWTH_JSON",
+                        help="measure --sizes and merge them into this growth JSON (a size measured again replaces "
+                             "the old figures); its table and charts are redrawn over every size")
     args = parser.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if not args.sizes or not all(1_000 <= s <= 5_000_000 for s in args.sizes) or not 100 <= args.import_rows <= 7000:
@@ -149,10 +152,11 @@ def figures(results):
     return out
 
 
-def measure(args):
+def measure(args, growth=None):
+    """Every size of --sizes, into `growth` (a new growth record unless one is given to add to)."""
     output = Path(args.output)
     runs_dir = output / "growth" / "runs"
-    growth = {"date": dt.datetime.now().isoformat(timespec="seconds"), "sizes": args.sizes,
+    growth = growth or {"date": dt.datetime.now().isoformat(timespec="seconds"), "sizes": args.sizes,
               "settings": {k: getattr(args, k) for k in ("seconds", "export_seconds", "repeats", "warmup", "tiles",
                                                          "import_rows")} | {"connections": list(CONNECTIONS)},
               "commit": git_commit(), "loadavg_start": [round(v, 2) for v in os.getloadavg()],
@@ -164,23 +168,24 @@ def measure(args):
             results, path = run_size(args, sites, runs_dir)
             env = production_env(bench_database_url(argparse.Namespace(sites=sites, database=None)))
             print(f"  import of {args.import_rows} rows", flush=True)
-            entry = {"run": str(path.relative_to(output)), "database": results["database"],
+            entry = {"date": results["date"], "run": str(path.relative_to(output)), "database": results["database"],
                      "machine": results["machine"], "app_workers": results.get("app_workers"),
                      "endpoints": figures(results), IMPORT: run_import(env, args.import_rows, work_dir)}
             entry["duration_s"] = round(time.monotonic() - size_started)
             growth["machine"] = {k: v for k, v in results["machine"].items() if not k.startswith("loadavg")}
             growth["by_size"][str(sites)] = entry
+            growth["sizes"] = sizes_of(growth)
             growth["notes"] += [f"{size_label(sites)}: {note}" for note in results.get("notes", [])]
             save(growth, output, partial=True)
     growth["loadavg_end"] = [round(v, 2) for v in os.getloadavg()]
-    growth["duration_s"] = round(time.monotonic() - started)
+    growth["duration_s"] = growth.get("duration_s", 0) + round(time.monotonic() - started)
     return growth
 
 
 def git_commit():
-    completed = subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%h %s"], capture_output=True, text=True,
-                               check=False)
-    return completed.stdout.strip()[:120]
+    completed = subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%h (%cs)"], capture_output=True,
+                               text=True, check=False)
+    return completed.stdout.strip()
 
 
 # Reporting ---------------------------------------------------------------------------------------------------
@@ -224,12 +229,14 @@ def markdown(growth, chart_dir="growth"):
         f"# Growth {growth['date']} — {', '.join(f'{n:,}' for n in sizes)} sites",
         "",
         f"**Figures from a shared machine** ({m.get('cpu', '?')}, {m.get('cores', '?')} cores, "
-        f"{m.get('memory_gb', '?')} GB, shared with other engineers' work; the load average is given with every "
-        f"figure). {m.get('postgresql', '')}, PostGIS {m.get('postgis', '')}. Code: {growth.get('commit', '?')}. "
+        f"{m.get('memory_gb', '?')} GB, shared with other engineers' work; the 1-minute load average is given with every "
+        f"figure). {m.get('postgresql', '')}, PostGIS {m.get('postgis', '')}. Code measured: {growth.get('commit', '?')}. "
         f"Each size: `bench/run.py` (gunicorn, production settings), {s['repeats']} wrk run(s) of {s['seconds']} s "
         f"per concurrency ({s['export_seconds']} s for exports) after a {s['warmup']} s warm-up, {s['tiles']} targets "
         "per scenario; latencies in ms. Import: `manage.py import_sites` of the same "
         f"{s['import_rows']:,}-row GeoJSON (new sites, then deleted), time of the import run itself.",
+        "",
+        "Runs: " + "; ".join(_run_line(n, growth["by_size"][str(n)]) for n in sizes) + ".",
         "",
         f"| endpoint | conns | {heads} | p50 {size_label(sizes[-1])} / {size_label(sizes[0])} | load avg |",
         "|---|---|" + "---|" * len(sizes) + "---|---|",
@@ -254,6 +261,13 @@ def markdown(growth, chart_dir="growth"):
     for note in growth.get("notes", []):
         lines.append(f"\nNote: {note}")
     return "\n".join(lines) + "\n"
+
+
+def _run_line(sites, entry):
+    machine = entry.get("machine", {})
+    start, end = (machine.get(k, [None])[0] for k in ("loadavg_start", "loadavg_end"))
+    return (f"{size_label(sites)} at {entry.get('date', '?')} (`{entry.get('run', '?')}`, load average {start} at the "
+            f"start, {end} at the end)")
 
 
 def flat_verdict(growth):
@@ -344,7 +358,7 @@ def main(argv=None):
     if args.report:
         growth = json.loads(Path(args.report).read_text())
     else:
-        growth = measure(args)
+        growth = measure(args, json.loads(Path(args.add_to).read_text()) if args.add_to else None)
     paths = write(growth, Path(args.output))
     (Path(args.output) / f"{stem(growth)}.json.tmp").unlink(missing_ok=True)
     print(f"Done{' in ' + str(growth.get('duration_s')) + ' s' if not args.report else ''}: "

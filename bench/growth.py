@@ -45,6 +45,7 @@ ENDPOINTS = {
 IMPORT = "import"  # the import's label in the growth results
 IMPORT_SOURCE = "bench-growth-import"  # the dataset the timed import writes to (deleted afterwards)
 CONNECTIONS = (1, 4)
+LOCK_TIMEOUT_MS = 30_000  # the timed import's lock_timeout
 # BENCHMARK.md's growth target: tiles, detail and counts flat, p50 within 1.5× from the smallest size to the largest.
 FLAT = ("tile", "site detail", "stats")
 FLAT_LIMIT = 1.5
@@ -61,6 +62,9 @@ def parse_args(argv=None):
     parser.add_argument("--tiles", type=int, default=30, help="targets per scenario (bench/run.py --tiles)")
     parser.add_argument("--import-rows", type=int, default=2000, help="rows of the timed import (same at each size)")
     parser.add_argument("--output", default=str(REPO / "bench" / "results"))
+    parser.add_argument("--reuse-runs", action="store_true",
+                        help="a size whose bench/run.py results of today are in growth/runs is not measured again "
+                             "(only its import is)")
     parser.add_argument("--report", metavar="GROWTH_JSON", help="only redraw the table and charts of a growth JSON")
     parser.add_argument("--add-to", metavar="GROWTH_JSON",
                         help="measure --sizes and merge them into this growth JSON (a size measured again replaces "
@@ -76,6 +80,10 @@ def parse_args(argv=None):
 
 def run_size(args, sites, runs_dir):
     """bench/run.py over the growth scenarios at one size; returns its results (the JSON it wrote)."""
+    path = runs_dir / f"{dt.date.today().isoformat()}-{size_label(sites)}.json"
+    if args.reuse_runs and path.exists():
+        print(f"== {sites:,} sites: reusing {path}", flush=True)
+        return json.loads(path.read_text()), path
     only = "|".join(f"={name}" for name in ENDPOINTS.values())
     command = [sys.executable, str(REPO / "bench" / "run.py"), "--sites", str(sites), "--only", only,
                "--skip", "peers,sql,browser,writes", "--seconds", str(args.seconds), "--repeats", str(args.repeats),
@@ -84,7 +92,6 @@ def run_size(args, sites, runs_dir):
                "--output", str(runs_dir)]
     print(f"== {sites:,} sites: {' '.join(command[2:4])} ...", flush=True)
     subprocess.run(command, cwd=REPO, check=True)
-    path = runs_dir / f"{dt.date.today().isoformat()}-{size_label(sites)}.json"
     return json.loads(path.read_text()), path
 
 
@@ -121,12 +128,15 @@ def run_import(env, rows, work_dir):
 
     path = Path(work_dir) / "growth-import.geojson"
     rows = import_file(env, rows, path)
+    # A lock held by someone else (a migration of the shared bench database) fails the import rather than being timed.
+    env = {**env, "PGOPTIONS": f"-c lock_timeout={LOCK_TIMEOUT_MS}"}
     manage(env, "shell", "-c", CLEANUP)  # what an interrupted earlier run may have left
     loadavg = round(os.getloadavg()[0], 2)
     started = time.monotonic()
     subprocess.run([sys.executable, "manage.py", "import_sites", str(path), "--source", IMPORT_SOURCE,
                     "--name", "Benchmark di crescita", "--licence", "CC0-1.0", "--attribution", "bench/growth.py",
-                    "--verbosity", "0"], cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL)
+                    "--verbosity", "0"], cwd=REPO, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
     wall = time.monotonic() - started
     dsn = env["DATABASE_URL"].replace("postgis://", "postgresql://", 1)
     with psycopg.connect(dsn) as conn:
@@ -156,7 +166,7 @@ def measure(args, growth=None):
     """Every size of --sizes, into `growth` (a new growth record unless one is given to add to)."""
     output = Path(args.output)
     runs_dir = output / "growth" / "runs"
-    growth = growth or {"date": dt.datetime.now().isoformat(timespec="seconds"), "sizes": args.sizes,
+    growth = growth or {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "sizes": args.sizes,
               "settings": {k: getattr(args, k) for k in ("seconds", "export_seconds", "repeats", "warmup", "tiles",
                                                          "import_rows")} | {"connections": list(CONNECTIONS)},
               "commit": git_commit(), "loadavg_start": [round(v, 2) for v in os.getloadavg()],
@@ -170,7 +180,11 @@ def measure(args, growth=None):
             print(f"  import of {args.import_rows} rows", flush=True)
             entry = {"date": results["date"], "run": str(path.relative_to(output)), "database": results["database"],
                      "machine": results["machine"], "app_workers": results.get("app_workers"),
-                     "endpoints": figures(results), IMPORT: run_import(env, args.import_rows, work_dir)}
+                     "endpoints": figures(results), IMPORT: {}}
+            try:
+                entry[IMPORT] = run_import(env, args.import_rows, work_dir)
+            except subprocess.CalledProcessError as exc:  # one failed import must not lose the size's figures
+                growth["notes"].append(f"{size_label(sites)}: the import was not measured ({exc}).")
             entry["duration_s"] = round(time.monotonic() - size_started)
             growth["machine"] = {k: v for k, v in results["machine"].items() if not k.startswith("loadavg")}
             growth["by_size"][str(sites)] = entry
@@ -229,8 +243,9 @@ def markdown(growth, chart_dir="growth"):
         f"# Growth {growth['date']} — {', '.join(f'{n:,}' for n in sizes)} sites",
         "",
         f"**Figures from a shared machine** ({m.get('cpu', '?')}, {m.get('cores', '?')} cores, "
-        f"{m.get('memory_gb', '?')} GB, shared with other engineers' work; the 1-minute load average is given with every "
-        f"figure). {m.get('postgresql', '')}, PostGIS {m.get('postgis', '')}. Code measured: {growth.get('commit', '?')}. "
+        f"{m.get('memory_gb', '?')} GB, shared with other engineers' work; the 1-minute load average is given with "
+        f"every figure). {m.get('postgresql', '')}, PostGIS {m.get('postgis', '')}. "
+        f"Code measured: {growth.get('commit', '?')}. "
         f"Each size: `bench/run.py` (gunicorn, production settings), {s['repeats']} wrk run(s) of {s['seconds']} s "
         f"per concurrency ({s['export_seconds']} s for exports) after a {s['warmup']} s warm-up, {s['tiles']} targets "
         "per scenario; latencies in ms. Import: `manage.py import_sites` of the same "
@@ -266,8 +281,8 @@ def markdown(growth, chart_dir="growth"):
 def _run_line(sites, entry):
     machine = entry.get("machine", {})
     start, end = (machine.get(k, [None])[0] for k in ("loadavg_start", "loadavg_end"))
-    return (f"{size_label(sites)} at {entry.get('date', '?')} (`{entry.get('run', '?')}`, load average {start} at the "
-            f"start, {end} at the end)")
+    return (f"{size_label(sites)} at {entry.get('date', '?')} Rome time (`{entry.get('run', '?')}`, load average "
+            f"{start} at the start, {end} at the end)")
 
 
 def flat_verdict(growth):

@@ -66,7 +66,8 @@ def parse_args():
     args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     args.only = [s.strip() for s in args.only.split("|" if "|" in args.only else ",")] if args.only else None
     try:
-        args.seconds_for = {part: float(seconds) for part, seconds in (item.rsplit("=", 1) for item in args.seconds_for)}
+        args.seconds_for = {part: float(seconds)
+                            for part, seconds in (item.rsplit("=", 1) for item in args.seconds_for)}
     except ValueError:
         parser.error("--seconds-for PART=SECONDS, e.g. export=8")
     if not 1_000 <= args.sites <= 5_000_000 or not 0 < args.seconds <= 120 or not 1 <= args.repeats <= 9:

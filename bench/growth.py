@@ -179,7 +179,7 @@ def measure(args, growth=None):
             env = production_env(bench_database_url(argparse.Namespace(sites=sites, database=None)))
             print(f"  import of {args.import_rows} rows", flush=True)
             entry = {"date": results["date"], "run": str(path.relative_to(output)), "database": results["database"],
-                     "machine": results["machine"], "app_workers": results.get("app_workers"),
+                     "machine": results["machine"], "settings": results.get("settings"), "app_workers": results.get("app_workers"),
                      "endpoints": figures(results), IMPORT: {}}
             try:
                 entry[IMPORT] = run_import(env, args.import_rows, work_dir)
@@ -281,8 +281,9 @@ def markdown(growth, chart_dir="growth"):
 def _run_line(sites, entry):
     machine = entry.get("machine", {})
     start, end = (machine.get(k, [None])[0] for k in ("loadavg_start", "loadavg_end"))
+    export = ((entry.get("settings") or {}).get("seconds_for") or {}).get("export")
     return (f"{size_label(sites)} at {entry.get('date', '?')} Rome time (`{entry.get('run', '?')}`, load average "
-            f"{start} at the start, {end} at the end)")
+            f"{start} at the start, {end} at the end{f', exports {export:g} s' if export else ''})")
 
 
 def flat_verdict(growth):

@@ -55,13 +55,21 @@ def parse_args():
     parser.add_argument("--warmup", type=float, default=2, help="seconds of load before each scenario")
     parser.add_argument("--connections", default="1,4,16")
     parser.add_argument("--tiles", type=int, default=30, help="tiles per zoom (targets per list)")
-    parser.add_argument("--only", help="comma-separated parts of scenario names to run")
+    parser.add_argument("--only", help="comma-separated parts of scenario names to run ('|'-separated when a name "
+                                       "holds a comma); a part written =NAME matches that scenario alone")
+    parser.add_argument("--seconds-for", action="append", default=[], metavar="PART=SECONDS",
+                        help="a longer (or shorter) wrk run for the scenarios whose name holds PART, e.g. export=8")
     parser.add_argument("--skip", default="", help="comma-separated: peers,sql,browser,writes")
     parser.add_argument("--output", default=str(REPO / "bench" / "results"))
     args = parser.parse_args()
     args.connections = [int(c) for c in args.connections.split(",")]
     args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
-    args.only = [s.strip() for s in args.only.split(",")] if args.only else None
+    args.only = [s.strip() for s in args.only.split("|" if "|" in args.only else ",")] if args.only else None
+    try:
+        args.seconds_for = {part: float(seconds)
+                            for part, seconds in (item.rsplit("=", 1) for item in args.seconds_for)}
+    except ValueError:
+        parser.error("--seconds-for PART=SECONDS, e.g. export=8")
     if not 1_000 <= args.sites <= 5_000_000 or not 0 < args.seconds <= 120 or not 1 <= args.repeats <= 9:
         parser.error("--sites 1000..5000000, --seconds (0, 120], --repeats 1..9")
     return args
@@ -139,14 +147,22 @@ def machine():
 
 
 def wanted(args, name):
-    return args.only is None or any(part.lower() in name.lower() for part in args.only)
+    """Whether --only asks for scenario `name`: a part it contains, or "=name" itself."""
+    return args.only is None or any(name.lower() == part[1:].lower() if part.startswith("=")
+                                    else part.lower() in name.lower() for part in args.only)
+
+
+def seconds_for(args, name):
+    """Each wrk run's length for scenario `name` (--seconds, or a --seconds-for whose part it holds)."""
+    return next((seconds for part, seconds in getattr(args, "seconds_for", {}).items()
+                 if part.lower() in name.lower()), args.seconds)
 
 
 def http_scenario(args, server, scenario, results):
     print(f"  {scenario.name} ({len(scenario.paths)} targets)", flush=True)
     sizes = load.fetch_all(server.url, scenario.paths)
     measured = load.http_matrix(server.url, scenario.paths, connections=args.connections, repeats=args.repeats,
-                                seconds=args.seconds, warmup=args.warmup, sampler=server.sampler)
+                                seconds=seconds_for(args, scenario.name), warmup=args.warmup, sampler=server.sampler)
     results["scenarios"].append({"name": scenario.name, "group": scenario.group, "server": server.name,
                                  "sizes": sizes, "http": measured, "example": scenario.paths[0]})
     report.save_partial(results, Path(args.output))
@@ -249,7 +265,7 @@ def main():
     results = {"date": dt.datetime.now().isoformat(timespec="seconds"), "sites": args.sites, "seed": args.seed,
                "database": urlsplit(env["DATABASE_URL"]).path.lstrip("/"), "machine": machine(),
                "settings": {k: getattr(args, k) for k in ("seconds", "sql_seconds", "repeats", "warmup",
-                                                          "connections", "tiles")},
+                                                          "connections", "tiles", "seconds_for")},
                "scenarios": [], "notes": []}
     with tempfile.TemporaryDirectory(prefix="beco-bench-") as work_dir:
         print("App under gunicorn:", flush=True)

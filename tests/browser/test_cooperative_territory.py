@@ -87,6 +87,8 @@ def test_a_self_intersecting_area_comes_back_with_the_servers_reason_and_the_dra
     page.click("#interests-form button[type=submit]")
     page.wait_for_selector("#error-area")
     assert "Il contorno si incrocia" in page.inner_text("#error-area")
+    # The refused drawing is redrawn from the form's hidden field once the page's modules have run.
+    page.wait_for_selector("#territory-map path.leaflet-interactive")
     assert page.locator("#territory-map path.leaflet-interactive").count() == 1
     assert Cooperative.objects.get(pk=cooperative.pk).territory_area is None
     assert axe_violations(page) == []

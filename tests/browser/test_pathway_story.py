@@ -1,20 +1,23 @@
-"""The pathway story in Chromium: a cooperative opens a confiscated property, reads the art. 48 pathway, proposes
-under it; citizens support it; another cooperative competes, so the municipality opens a consultation, a citizen
-asks a question there, the municipality records the outcome and accepts the proposal, whose decision page shows the
-outcome beside the decision; the cooperative records the milestones (with a PDF)
-until the site is in reuse. Each page is scanned with axe on desktop and phone; screenshots go to
+"""The pathway story in Chromium: a cooperative finds a confiscated property in its weekly digest, opens it, reads the
+art. 48 pathway, proposes under it; citizens support it; another cooperative competes, so the municipality opens a
+consultation, a citizen asks a question there, the municipality records the outcome and accepts the proposal, whose
+decision page shows the outcome beside the decision; the cooperative records the milestones (with a PDF) until the
+site is in reuse. Each page is scanned with axe on desktop and phone; screenshots go to
 $REGISTRY_SCREENSHOTS (when set) to be looked at."""
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import pytest
+from django.core import mail
 
 from commons.models import Consultation, ConsultationComment, Proposal, ProposalStatus, ProposalSupport, SiteStatus
 from commons.pathways import seed_pathways
 from tests.browser.conftest import PHONE, axe_violations
 from tests.commons.test_milestone_documents import PDF, documents_dir  # noqa: F401 - a fixture
+from commons.services.matching import cooperative_interests_set, send_digests
 from commons.services.proposals import proposal_create
 from tests.factories import CooperativeFactory, coop_user, staff_user, verified_site, verified_user
 
@@ -39,10 +42,16 @@ def test_propose_under_art_48_support_accept_and_record_milestones_to_reuse(make
     site = verified_site(ownership="confiscated", title="Villa confiscata di Torre Spaccata")
     cooperative = CooperativeFactory(name="Cooperativa Terre Libere")
     member = coop_user(cooperative, "admin")
+    cooperative_interests_set(actor=member, cooperative_id=cooperative.pk, regions=["12"], kinds=[site.kind])
     found = {}
 
+    # The weekly digest names the newly verified property that fits the cooperative (Lazio, its kind) and links it.
+    assert send_digests() == (1, 1)
+    digest = mail.outbox[-1]
+    assert digest.to == [member.email] and site.title in digest.body
+    link = re.search(rf"https?://[^/\s]+(/beni/{site.pk}/)\s", digest.body).group(1)
     coop = make_page(user=member)
-    coop.goto(f"/beni/{site.pk}/")
+    coop.goto(link)
     assert coop.inner_text("#pathways-title") == "Come può tornare a vivere"
     coop.click("#pathway-confiscati-art-48 summary")
     assert "D.Lgs. 6 settembre 2011, n. 159" in coop.inner_text("#pathway-confiscati-art-48")

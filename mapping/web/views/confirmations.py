@@ -15,17 +15,9 @@ from commons.models import Answer, Via
 from commons.services import confirmations, rechecks
 from mapping.read.throttles import write_wait
 from mapping.web.forms import ConfirmationForm
+from mapping.web.views.refusals import refusal_status
 
-STATUS_BY_CODE = {"not_found": 404, "link_expired": 410, "too_large": 413, "too_many_pixels": 413}
 DomainError = (RegistryValidationError, ConflictError, PermissionDenied)
-
-
-def _status(exc):
-    if isinstance(exc, PermissionDenied):
-        return 403
-    if isinstance(exc, ConflictError):
-        return 409
-    return STATUS_BY_CODE.get(exc.code, 400)
 
 
 def _message(exc):
@@ -62,7 +54,7 @@ def _confirm(request, form, *, actor, site, via, token=None, recheck_id=None):
                                                 note=data["note"], image=data.get("image"), via=via)
     except DomainError as exc:
         return None, _page(request, {"form": form, "site": site, "token": token, "error": _message(exc)},
-                           _status(exc))
+                           refusal_status(exc))
     return result, None
 
 
@@ -81,7 +73,7 @@ def site_confirm(request, pk):
     try:
         site = confirmations.confirmable_site(pk)
     except DomainError as exc:
-        return _page(request, {"error": _message(exc)}, _status(exc))
+        return _page(request, {"error": _message(exc)}, refusal_status(exc))
     refused = _too_fast(request)
     if refused:
         return refused
@@ -96,7 +88,7 @@ def recheck_answer(request, token):
     try:
         recheck, suggested = rechecks.read_answer_token(token)
     except DomainError as exc:
-        return _page(request, {"error": _message(exc), "link_error": True}, _status(exc))
+        return _page(request, {"error": _message(exc), "link_error": True}, refusal_status(exc))
     site = recheck.site
     if request.method == "GET":
         form = ConfirmationForm(initial={"answer": suggested})
@@ -117,7 +109,7 @@ def recheck_unsubscribe(request, token):
         if request.method == "POST":
             rechecks.recheck_unsubscribe(token=token)
     except DomainError as exc:
-        return _page(request, {"error": _message(exc), "link_error": True}, _status(exc))
+        return _page(request, {"error": _message(exc), "link_error": True}, refusal_status(exc))
     return render(request, "mapping/recheck_unsubscribe.html",
                   {"token": token, "done": request.method == "POST", "email": user.email})
 

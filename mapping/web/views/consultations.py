@@ -23,6 +23,7 @@ from commons.models import CommentKind, Consultation, ConsultationComment, Propo
 from commons.policy import can
 from commons.services import consultations as service
 from mapping.read.throttles import write_wait
+from mapping.web.views.refusals import refusal_status
 from mapping.web.views.sites import _visible_site
 
 DomainError = (RegistryValidationError, ConflictError, PermissionDenied, TooManyRequests)
@@ -47,16 +48,6 @@ class OpenForm(forms.Form):
 class OutcomeForm(forms.Form):
     outcome = forms.CharField(label=gettext_lazy("Outcome of the consultation"), max_length=service.OUTCOME_MAX,
                               widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}))
-
-
-def _status(exc):
-    if isinstance(exc, TooManyRequests):
-        return 429
-    if isinstance(exc, PermissionDenied):
-        return 403
-    if isinstance(exc, ConflictError):
-        return 409
-    return 404 if exc.code == "not_found" else 400
 
 
 def _message(exc):
@@ -130,7 +121,7 @@ def consultation_comment(request, pk):
                                      body=data["body"], kind=data["kind"])
     except DomainError as exc:
         failed = data["proposal"] if any(p.pk == data["proposal"] for p in _proposals(current)) else None
-        return _render(request, current, _status(exc), form=form, failed_proposal=failed, error=_message(exc))
+        return _render(request, current, refusal_status(exc), form=form, failed_proposal=failed, error=_message(exc))
     messages.success(request, _("Thank you: your comment is published."))
     return redirect(reverse("mapping:consultation", args=[site.pk]) + f"#proposal-{data['proposal']}")
 

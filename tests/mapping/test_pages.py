@@ -234,3 +234,24 @@ def test_an_imported_site_page_says_which_fields_came_from_the_dataset(client):
         page = client.get(f"/beni/{site.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Inventario comunale" in page and "Comune X — CC BY 4.0" in page
     assert "From the dataset" in page
+
+
+def test_the_pages_count_from_the_precomputed_counts_when_they_answer_and_live_otherwise():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _sites()
+    SiteFactory(title="Ex scuola nascosta", location=Point(*ROMA, srid=4326), hidden=True)
+    for query, expected, from_aggregates in (("", 3, True), ("region=12", 1, True), ("kind=building", None, True),
+                                             ("q=caserma", 1, False), ("region=12&page=9", 1, True)):
+        if expected is None:
+            expected = Site.objects.filter(hidden=False, kind="building").count()
+        with CaptureQueriesContext(connection) as queries:
+            response = Client().get(f"/elenco/?{query}&partial=1")
+        assert response.status_code == 200
+        assert response["X-Result-Count"] == str(expected), query
+        counted_live = [q["sql"] for q in queries.captured_queries
+                        if "COUNT(*)" in q["sql"] and '"commons_site"' in q["sql"]]
+        assert (not counted_live) == from_aggregates, (query, counted_live)
+        home = _page(Client().get(f"/?{query}"))
+        assert re.search(rf"data-count-number>\s*{expected}\s*<", home), query

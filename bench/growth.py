@@ -242,9 +242,9 @@ def markdown(growth, chart_dir="growth"):
     lines = [
         f"# Growth {growth['date']} — {', '.join(f'{n:,}' for n in sizes)} sites",
         "",
-        f"**Figures from a shared machine** ({m.get('cpu', '?')}, {m.get('cores', '?')} cores, "
-        f"{m.get('memory_gb', '?')} GB, shared with other engineers' work; the 1-minute load average is given with "
-        f"every figure). {m.get('postgresql', '')}, PostGIS {m.get('postgis', '')}. "
+        f"**Machine**: {m.get('cpu', '?')}, {m.get('cores', '?')} cores, {m.get('memory_gb', '?')} GB (the 1-minute "
+        f"load average is given with every figure: wrk, gunicorn and PostgreSQL share the cores, so about 2–4 is the "
+        f"benchmark's own load, more means other work ran too). {m.get('postgresql', '')}, PostGIS {m.get('postgis', '')}. "
         f"Code measured: {growth.get('commit', '?')}. "
         f"Each size: `bench/run.py` (gunicorn, production settings), {s['repeats']} wrk run(s) of {s['seconds']} s "
         f"per concurrency ({s['export_seconds']} s for exports) after a {s['warmup']} s warm-up, {s['tiles']} targets "
@@ -317,7 +317,7 @@ def charts(growth, directory):
     size_ticks = FuncFormatter(lambda v, _pos: size_label(int(v)).upper().replace("K", "k") if v >= 1000 else f"{v:g}")
     plain = FuncFormatter(lambda v, _pos: f"{v:g}")
     cores = growth.get("machine", {}).get("cores", "?")
-    subtitle = f"{growth['date'][:10]}, shared {cores}-core machine (load average per point in the table)"
+    subtitle = f"{growth['date'][:10]}, {cores}-core machine (load average per point in the table)"
     paths = []
     for label in list(ENDPOINTS) + [IMPORT]:
         fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=110)

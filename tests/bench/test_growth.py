@@ -35,7 +35,7 @@ def results():
 
 def test_the_table_has_every_endpoint_by_size_and_the_flat_target(results):
     text = growth.markdown(results)
-    assert "shared machine" in text
+    assert "load average is given with every figure" in text
     assert "| endpoint | conns | 100k p50 / p95 | 1m p50 / p95 | 3m p50 / p95 |" in text
     # Sizes in numeric order whatever the JSON's key order; the ratio is the largest size's p50 over the smallest's.
     assert "| [tile z5](growth/tile-z5.png) | 1 | 4.0 / 9.0 | 4.8 / 10.8 | 8.0 / 18.0 | 2.00× |" in text

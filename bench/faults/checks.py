@@ -103,17 +103,25 @@ class StatementSampler(threading.Thread):
         self.dsn, self.database, self.every = dsn, database, every
         self.stop_event = threading.Event()
         self.samples = []  # (monotonic, oldest active statement s, idle in transaction)
+        self.oldest = None  # (seconds, first 200 characters of the statement, application_name) of the oldest seen
 
     def run(self):
         query = ("SELECT coalesce(max(extract(epoch FROM now() - query_start)) FILTER (WHERE state = 'active'), 0), "
                  "count(*) FILTER (WHERE state LIKE 'idle in transaction%%' AND now() - state_change > interval '1 s') "
                  "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+        which = ("SELECT extract(epoch FROM now() - query_start), left(query, 200), application_name "
+                 "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+                 "AND state = 'active' ORDER BY query_start LIMIT 1")
         conn = None
         while not self.stop_event.is_set():
             try:
                 conn = conn or psycopg.connect(self.dsn, autocommit=True, connect_timeout=2)
                 oldest, idle = conn.execute(query, [self.database]).fetchone()
                 self.samples.append((time.monotonic(), float(oldest), idle))
+                if oldest and (self.oldest is None or float(oldest) > self.oldest[0]):
+                    row = conn.execute(which, [self.database]).fetchone()
+                    if row:
+                        self.oldest = (float(row[0]), row[1], row[2])
             except psycopg.Error:
                 conn = None  # the server is down or restarting
             self.stop_event.wait(self.every)
@@ -129,4 +137,7 @@ class StatementSampler(threading.Thread):
                 "oldest_statement_s": round(max((s[1] for s in self.samples), default=0.0), 3),
                 "samples_with_a_statement_past_limit": sum(1 for s in self.samples if s[1] > limit_s),
                 "limit_s": limit_s,
+                "oldest_statement": (None if self.oldest is None else
+                                     {"seconds": round(self.oldest[0], 3), "sql": self.oldest[1],
+                                      "application_name": self.oldest[2]}),
                 "samples_idle_in_transaction": sum(1 for s in self.samples if s[2])}

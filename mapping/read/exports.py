@@ -16,6 +16,7 @@ cover (measured: a DECLARE ... WITH HOLD of pg_sleep(1) took 1 s under a 200 ms 
 Without a buffering proxy, COPY's statement also lasts as long as the client takes to download.
 """
 
+import contextlib
 import datetime as dt
 import io
 import os
@@ -25,7 +26,7 @@ import tempfile
 import time
 
 from django.conf import settings
-from django.db import connection, connections
+from django.db import Error, connection, connections
 from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
 
@@ -63,8 +64,35 @@ class _Started:
         self.chunks.close()
 
 
+@contextlib.contextmanager
 def _export_budget(using):
-    return statement_timeout(using, settings.REGISTRY_EXPORT_STATEMENT_TIMEOUT_MS)
+    """The export's statement under REGISTRY_EXPORT_STATEMENT_TIMEOUT_MS and without JIT compilation.
+
+    PostgreSQL's JIT compiles a national export's expressions before the first row (100k sites: 562 ms of
+    inlining, optimisation and emission, and the whole CSV statement 2.24 s with it against 0.96 s without), and
+    a statement timeout cannot interrupt the compiler: under a 500 ms export budget a CSV COPY ran 1.75 s (fault
+    run of 2026-12-02, bench/README.md "Faults"). The setting goes back to the server's once the export ends."""
+    connection = connections[using]
+    with statement_timeout(using, settings.REGISTRY_EXPORT_STATEMENT_TIMEOUT_MS):
+        with connection.cursor() as cursor:
+            cursor.execute(NO_JIT)
+        try:
+            yield
+        finally:
+            _jit_back(connection)
+
+
+NO_JIT = "SELECT set_config('jit', 'off', false)"
+
+
+def _jit_back(connection):
+    if connection.connection is None:
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET jit")
+    except Error:
+        connection.close()  # never leave a persistent connection with another session's settings
 
 
 def _filename(extension):
@@ -170,7 +198,8 @@ class _TemporaryFile(io.FileIO):
 def _pg_source(db, timeout_s=None):
     parts = {"dbname": db["NAME"], "host": db.get("HOST") or "", "port": db.get("PORT") or "",
              "user": db.get("USER") or "",
-             "options": f"-c statement_timeout={max(1, int(timeout_s * 1000))}" if timeout_s else ""}
+             "options": " ".join(["-c jit=off", *([f"-c statement_timeout={max(1, int(timeout_s * 1000))}"]
+                                                  if timeout_s else [])])}
     return "PG:" + " ".join(f"{key}='{value}'" for key, value in parts.items() if value)
 
 

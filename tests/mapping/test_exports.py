@@ -103,3 +103,24 @@ def test_ogrinfo_reads_the_list_endpoint_of_a_live_server(live_server):
     count, geometry = layer_summary(output, "OGRGeoJSON")
     assert (count, geometry) == (1, "Point")
     assert "municipality_name: String" in output and "updated_at: DateTime" in output
+
+
+@pytest.mark.django_db
+def test_exports_run_without_jit_and_give_the_setting_back():
+    """JIT compiles a national export's expressions for ~0.5 s before the first row, out of the statement
+    timeout's reach; exports turn it off for their own statement (and ogr2ogr's) and restore it after."""
+    from django.db import connection
+
+    from mapping.read.exports import _export_budget, _pg_source
+
+    def jit():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            return cursor.fetchone()[0]
+
+    assert jit() == "on"  # PostgreSQL's default, which tiles and exports turn off for themselves
+    with _export_budget("default"):
+        assert jit() == "off"
+    assert jit() == "on"
+    assert "options='-c jit=off -c statement_timeout=1500'" in _pg_source(connection.settings_dict, 1.5)
+    assert "options='-c jit=off'" in _pg_source(connection.settings_dict)
